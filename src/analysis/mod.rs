@@ -1,0 +1,5 @@
+//! Statistics over replications and experimental designs. Nothing here knows about cadres: the
+//! functions work on numbers, so they can be tested on cases with known answers.
+
+pub mod runs;
+pub mod stats;

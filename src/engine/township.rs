@@ -1,0 +1,353 @@
+//! A township: its cadres, their learning state, and one period of the model for all of them.
+//!
+//! A period runs in three passes over the township's cadres:
+//! 1. each cadre's shocks are drawn and its chosen action is judged;
+//! 2. promotion slots go to the best eligible scores; then every cadre's realised payoff (and,
+//!    for EWA with `delta > 0`, the foregone payoff of every other action under the same shocks,
+//!    with the peers' realised scores held fixed) updates its learning state;
+//! 3. burnouts are replaced, peers are imitated and next period's actions are drawn.
+//!
+//! All draws come from the township-period stream in a fixed order; scratch buffers are reused,
+//! so the period loop allocates nothing per cadre.
+
+use rand::Rng;
+use rand_distr::{Binomial, Distribution};
+
+use super::rng::{stream, Stream, INIT_PERIOD};
+use super::Model;
+use crate::metrics::Accum;
+use crate::model::learning::{ewa_update, ewa_update_chosen, imitation_probability, logit_choice, proportional_choice, roth_erev_update};
+use crate::model::outcome::{effort_outcome, fatigue_after, judge, load, utility, EffortOutcome, Judgement, Shocks, Traits};
+use crate::model::{LearningRule, Rule, Slots};
+
+/// Marks "no imitation pending".
+const NO_COPY: u32 = u32::MAX;
+
+/// One cadre's state between periods.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cadre {
+    /// Ability `a`.
+    pub ability: f64,
+    /// Public-service motivation `psi`.
+    pub psi: f64,
+    /// Misconduct type.
+    pub corrupt: bool,
+    /// Periods of promotion block left.
+    pub block_left: u32,
+    /// Promotions won.
+    pub rank: u32,
+    /// Fatigue.
+    pub fatigue: f64,
+    /// EWA experience weight `N`.
+    pub experience: f64,
+    /// Action for the coming period.
+    pub action: u32,
+    /// Realised utility of the last period.
+    pub payoff: f64,
+    /// Periods served since the cadre took the post.
+    pub tenure: u32,
+    /// Action taken in the last period.
+    pub last_action: u32,
+    /// Sanctioned in the last period.
+    pub last_sanctioned: bool,
+    /// Promoted in the last period.
+    pub last_promoted: bool,
+}
+
+impl Cadre {
+    fn traits(&self) -> Traits {
+        Traits { ability: self.ability, psi: self.psi, corrupt: self.corrupt }
+    }
+}
+
+/// Per-thread working memory for stepping a township (contents never carry over between
+/// townships, so how townships are batched onto threads cannot change results).
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    shocks: Vec<Shocks>,
+    effort: Vec<EffortOutcome>,
+    judged: Vec<Judgement>,
+    actions: Vec<u32>,
+    ranking: Vec<(f64, u32)>,
+    position: Vec<u32>,
+    levels: Vec<EffortOutcome>,
+    pay: Vec<f64>,
+}
+
+impl Scratch {
+    fn prepare(&mut self, cadres: usize, model: &Model) {
+        self.shocks.resize(cadres, Shocks::default());
+        self.effort.resize(cadres, EffortOutcome::default());
+        self.judged.resize(cadres, Judgement::default());
+        self.actions.resize(cadres, 0);
+        self.position.resize(cadres, 0);
+        self.levels.resize(model.actions.levels.len(), EffortOutcome::default());
+        self.pay.resize(model.actions.len(), 0.0);
+        self.ranking.clear();
+    }
+}
+
+/// A township of cadres.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Township {
+    /// Index among all townships of the population.
+    pub id: usize,
+    /// County it belongs to.
+    pub county: usize,
+    /// Its cadres.
+    pub cadres: Vec<Cadre>,
+    /// Attractions (EWA) or propensities (Roth-Erev), `actions` per cadre.
+    attractions: Vec<f64>,
+}
+
+impl Township {
+    /// Draws a township's initial cadres.
+    pub fn new(model: &Model, seed: u64, rep: u64, id: usize, county: usize) -> Self {
+        let p = &model.params;
+        let a = model.actions.len();
+        let mut rng = stream(seed, rep, id as u64, INIT_PERIOD);
+        let mut t = Township { id, county, cadres: Vec::with_capacity(p.cadres), attractions: vec![0.0; p.cadres * a] };
+        for i in 0..p.cadres {
+            let c = new_cadre(model, &mut rng, &mut t.attractions[i * a..(i + 1) * a]);
+            t.cadres.push(c);
+        }
+        t
+    }
+
+    /// The attractions (or propensities) of cadre `i`.
+    pub fn attractions(&self, i: usize, n_actions: usize) -> &[f64] {
+        &self.attractions[i * n_actions..(i + 1) * n_actions]
+    }
+
+    /// Runs one period and returns the township's sums.
+    pub fn step(&mut self, model: &Model, seed: u64, rep: u64, period: usize, scratch: &mut Scratch) -> Accum {
+        let p = &model.params;
+        let n = self.cadres.len();
+        let na = model.actions.len();
+        scratch.prepare(n, model);
+        let mut rng = stream(seed, rep, self.id as u64, period as u64);
+        let slots = match p.slots {
+            Slots::Fixed(k) => k as usize,
+            Slots::Binomial(rate) => Binomial::new(n as u64, rate).map(|b| b.sample(&mut rng) as usize).unwrap_or(0),
+        };
+
+        // Pass 1: shocks and the judgement of each chosen action.
+        for (i, c) in self.cadres.iter().enumerate() {
+            let act = model.actions.actions[c.action as usize];
+            let sh = model.tables.draw(&mut rng, p, c.corrupt);
+            let e = effort_outcome(p, &c.traits(), act.s, act.innovate, &sh);
+            scratch.judged[i] = judge(p, act.m, &e, &sh);
+            scratch.effort[i] = e;
+            scratch.shocks[i] = sh;
+            scratch.actions[i] = c.action;
+        }
+
+        // Promotion tournament: best scores among eligible cadres, ties to the lower index.
+        for (i, c) in self.cadres.iter().enumerate() {
+            if c.block_left == 0 && !scratch.judged[i].disqualified {
+                scratch.ranking.push((scratch.judged[i].score, i as u32));
+            }
+        }
+        scratch.ranking.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scratch.position.iter_mut().for_each(|x| *x = u32::MAX);
+        for (pos, &(_, i)) in scratch.ranking.iter().enumerate() {
+            scratch.position[i as usize] = pos as u32;
+        }
+
+        // Pass 2: payoffs, learning, state.
+        let mut acc = Accum::default();
+        let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
+        for i in 0..n {
+            let c = self.cadres[i];
+            let traits = c.traits();
+            let sh = scratch.shocks[i];
+            let chosen = scratch.actions[i] as usize;
+            let act = model.actions.actions[chosen];
+            let e = scratch.effort[i];
+            let j = scratch.judged[i];
+            // The score a cadre must beat: the slots-th best among the others.
+            let pos = scratch.position[i] as usize;
+            let cut = if slots == 0 {
+                None
+            } else if pos < slots {
+                scratch.ranking.get(slots).copied()
+            } else {
+                scratch.ranking.get(slots - 1).copied()
+            };
+            let wins = |score: f64| slots > 0 && cut.is_none_or(|(cs, ci)| score > cs || (score == cs && (i as u32) < ci));
+            let eligible = |jd: &Judgement| c.block_left == 0 && !jd.disqualified;
+            let promoted = pos < slots;
+            let l = load(act.s, act.m, &sh);
+            let f_next = fatigue_after(p, c.fatigue, l);
+            let u = utility(p, &traits, &e, &j, promoted, l, f_next, &sh);
+
+            let attr = &mut self.attractions[i * na..(i + 1) * na];
+            let cadre = &mut self.cadres[i];
+            match p.learning.rule {
+                LearningRule::Ewa if foregone => {
+                    for (lv, &(s, inn)) in scratch.levels.iter_mut().zip(&model.actions.levels) {
+                        *lv = effort_outcome(p, &traits, s, inn, &sh);
+                    }
+                    for (k, a) in model.actions.actions.iter().enumerate() {
+                        scratch.pay[k] = if k == chosen {
+                            u
+                        } else {
+                            let ek = &scratch.levels[a.level];
+                            let jk = judge(p, a.m, ek, &sh);
+                            let lk = load(a.s, a.m, &sh);
+                            let pk = eligible(&jk) && wins(jk.score);
+                            utility(p, &traits, ek, &jk, pk, lk, fatigue_after(p, c.fatigue, lk), &sh)
+                        };
+                    }
+                    ewa_update(attr, &mut cadre.experience, chosen, &scratch.pay, p.learning.phi, p.learning.rho, p.learning.delta);
+                }
+                LearningRule::Ewa => ewa_update_chosen(attr, &mut cadre.experience, chosen, u, p.learning.phi, p.learning.rho),
+                LearningRule::RothErev => {
+                    let reward = (u + p.learning.re_shift).max(0.0);
+                    roth_erev_update(attr, chosen, reward, p.learning.re_recency, p.learning.re_experiment);
+                }
+                LearningRule::Imitation => {}
+            }
+
+            // Sums for the outputs.
+            let sanctioned = j.sanction > 0.0;
+            let avoider = act.s < p.avoider_below;
+            let diligent = act.s >= p.diligent_from;
+            let pr = f64::from(u8::from(promoted));
+            acc.n += 1.0;
+            acc.s += act.s;
+            acc.m += act.m;
+            acc.s2 += act.s * act.s;
+            acc.y += e.y;
+            acc.satisfaction += e.satisfaction;
+            acc.score += j.score;
+            acc.avoiders += f64::from(u8::from(avoider));
+            acc.diligent += f64::from(u8::from(diligent));
+            acc.minimal += f64::from(u8::from(!avoider && !diligent));
+            acc.innovating += f64::from(u8::from(act.innovate));
+            acc.errors += f64::from(e.errors);
+            acc.shortfalls += f64::from(u8::from(j.shortfall));
+            acc.complaints += f64::from(e.complaints);
+            acc.misconduct += f64::from(sh.misconduct_found);
+            acc.misconduct_exempted += f64::from(j.misconduct_exempted);
+            acc.sanctioned += f64::from(u8::from(sanctioned));
+            acc.sanction_size += j.sanction;
+            acc.exemptions += f64::from(j.exempted);
+            acc.wrongful += f64::from(u8::from(e.diligent && j.errors_sanctioned));
+            acc.sanctioned_diligent += f64::from(u8::from(diligent && sanctioned));
+            acc.sanctioned_avoiders += f64::from(u8::from(avoider && sanctioned));
+            acc.promoted += pr;
+            acc.promoted_s += pr * act.s;
+            acc.ability += c.ability;
+            acc.ability2 += c.ability * c.ability;
+            acc.promoted_ability += pr * c.ability;
+            acc.inspection_time += sh.inspection_time;
+            acc.load += l;
+            acc.utility += u;
+            acc.blocked += f64::from(u8::from(c.block_left > 0));
+            acc.fatigue += f_next;
+
+            // State for the next period.
+            cadre.block_left = if p.rule == Rule::Veto && j.disqualified { p.block } else { c.block_left.saturating_sub(1) };
+            cadre.rank += u32::from(promoted);
+            cadre.fatigue = f_next;
+            cadre.payoff = u;
+            cadre.tenure += 1;
+            cadre.last_action = chosen as u32;
+            cadre.last_sanctioned = sanctioned;
+            cadre.last_promoted = promoted;
+        }
+
+        // Pass 3: burnout and replacement, imitation, next period's action.
+        let imitate = p.learning.imitate;
+        for i in 0..n {
+            let attr = &mut self.attractions[i * na..(i + 1) * na];
+            if let Some(fp) = p.fatigue {
+                if self.cadres[i].fatigue > fp.limit {
+                    self.cadres[i] = new_cadre(model, &mut rng, attr);
+                    acc.burnouts += 1.0;
+                    continue;
+                }
+            }
+            let mut copy = NO_COPY;
+            if imitate > 0.0 && n > 1 && rng.random::<f64>() < imitate {
+                let mut k = rng.random_range(0..n - 1);
+                if k >= i {
+                    k += 1;
+                }
+                let prob = imitation_probability(self.cadres[k].payoff, self.cadres[i].payoff, p.learning.temperature);
+                if rng.random::<f64>() < prob {
+                    copy = scratch.actions[k];
+                }
+            }
+            let u: f64 = rng.random();
+            let next = if copy != NO_COPY {
+                copy
+            } else {
+                match p.learning.rule {
+                    LearningRule::Ewa => logit_choice(attr, p.learning.lambda, u) as u32,
+                    LearningRule::RothErev => proportional_choice(attr, u) as u32,
+                    LearningRule::Imitation => {
+                        if u < p.learning.mutation {
+                            rng.random_range(0..na) as u32
+                        } else {
+                            self.cadres[i].action
+                        }
+                    }
+                }
+            };
+            self.cadres[i].action = next;
+        }
+        acc
+    }
+}
+
+/// Draws a new cadre (at the start, or replacing a burnt-out one) and sets its attractions.
+fn new_cadre(model: &Model, rng: &mut Stream, attr: &mut [f64]) -> Cadre {
+    let p = &model.params;
+    let ability = truncated_normal(rng, p.ability_mean, p.ability_sd, p.ability_min);
+    let psi = if p.psi_max > p.psi_min { rng.random_range(p.psi_min..p.psi_max) } else { p.psi_min };
+    let corrupt = rng.random::<f64>() < p.corrupt_share;
+    let l = &p.learning;
+    match l.rule {
+        LearningRule::RothErev => attr.iter_mut().for_each(|a| *a = l.re_initial),
+        _ => attr.iter_mut().for_each(|a| *a = 0.0),
+    }
+    if !l.initial.is_empty() {
+        attr.copy_from_slice(&l.initial);
+    }
+    let u: f64 = rng.random();
+    let action = match l.rule {
+        LearningRule::Ewa => logit_choice(attr, l.lambda, u),
+        LearningRule::RothErev => proportional_choice(attr, u),
+        LearningRule::Imitation => ((u * attr.len() as f64) as usize).min(attr.len() - 1),
+    } as u32;
+    Cadre {
+        ability,
+        psi,
+        corrupt,
+        block_left: 0,
+        rank: 0,
+        fatigue: 0.0,
+        experience: l.n0,
+        action,
+        payoff: 0.0,
+        tenure: 0,
+        last_action: action,
+        last_sanctioned: false,
+        last_promoted: false,
+    }
+}
+
+/// Normal draw truncated below at `min` (rejection; the mean minus a few sd is far above `min`
+/// in every sensible scenario, and after 1000 rejections the draw is clamped to `min`).
+fn truncated_normal(rng: &mut Stream, mean: f64, sd: f64, min: f64) -> f64 {
+    for _ in 0..1000 {
+        let z: f64 = rng.sample(rand_distr::StandardNormal);
+        let x = mean + sd * z;
+        if x >= min {
+            return x;
+        }
+    }
+    min.max(mean)
+}

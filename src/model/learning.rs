@@ -1,0 +1,166 @@
+//! Learning rules: experience-weighted attraction (EWA, Camerer & Ho 1999) with logit choice,
+//! modified Roth-Erev reinforcement (Nicolaisen, Petrov & Tesfatsion 2001) with proportional
+//! choice, and payoff-biased imitation of a peer.
+//!
+//! Each function updates one cadre's slice of attractions (or propensities) in place; none
+//! allocates.
+
+/// EWA update with payoffs of every action (`payoffs[j]` is the realised payoff for the chosen
+/// action and the foregone payoff for the others):
+/// `N <- rho*N + 1`, `A_j <- (phi*N_old*A_j + (delta + (1-delta)*[j chosen])*pi_j) / N`.
+pub fn ewa_update(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs: &[f64], phi: f64, rho: f64, delta: f64) {
+    let n_old = *n;
+    let n_new = rho * n_old + 1.0;
+    let keep = phi * n_old;
+    let inv = 1.0 / n_new;
+    for (j, (a, &pi)) in attr.iter_mut().zip(payoffs).enumerate() {
+        let w = if j == chosen { 1.0 } else { delta };
+        *a = (keep * *a + w * pi) * inv;
+    }
+    *n = n_new;
+}
+
+/// EWA update when foregone payoffs carry no weight (`delta = 0`): only the chosen action's
+/// payoff is needed.
+pub fn ewa_update_chosen(attr: &mut [f64], n: &mut f64, chosen: usize, payoff: f64, phi: f64, rho: f64) {
+    let n_old = *n;
+    let n_new = rho * n_old + 1.0;
+    let keep = phi * n_old;
+    let inv = 1.0 / n_new;
+    for (j, a) in attr.iter_mut().enumerate() {
+        let pi = if j == chosen { payoff } else { 0.0 };
+        *a = (keep * *a + pi) * inv;
+    }
+    *n = n_new;
+}
+
+/// Logit choice `P_j ∝ exp(lambda*A_j)`, sampled with the uniform `u` in [0, 1).
+pub fn logit_choice(attr: &[f64], lambda: f64, u: f64) -> usize {
+    let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let total: f64 = attr.iter().map(|&a| (lambda * (a - max)).exp()).sum();
+    let target = u * total;
+    let mut acc = 0.0;
+    for (j, &a) in attr.iter().enumerate() {
+        acc += (lambda * (a - max)).exp();
+        if target < acc {
+            return j;
+        }
+    }
+    attr.len() - 1
+}
+
+/// Logit choice probabilities (for tests and analysis).
+pub fn logit_probabilities(attr: &[f64], lambda: f64) -> Vec<f64> {
+    let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let w: Vec<f64> = attr.iter().map(|&a| (lambda * (a - max)).exp()).collect();
+    let total: f64 = w.iter().sum();
+    w.into_iter().map(|x| x / total).collect()
+}
+
+/// Modified Roth-Erev update: `q_j <- (1 - recency)*q_j + E_j`, with `E_j = reward*(1 - eps)`
+/// for the chosen action and `q_j*eps/(N - 1)` for the others.
+pub fn roth_erev_update(q: &mut [f64], chosen: usize, reward: f64, recency: f64, experiment: f64) {
+    let n = q.len();
+    let spill = if n > 1 { experiment / (n - 1) as f64 } else { 0.0 };
+    for (j, qj) in q.iter_mut().enumerate() {
+        let e = if j == chosen { reward * (1.0 - experiment) } else { *qj * spill };
+        *qj = (1.0 - recency) * *qj + e;
+    }
+}
+
+/// Proportional choice `P_j = q_j / sum q` (uniform if all propensities are zero).
+pub fn proportional_choice(q: &[f64], u: f64) -> usize {
+    let total: f64 = q.iter().sum();
+    if total <= 0.0 || !total.is_finite() {
+        return ((u * q.len() as f64) as usize).min(q.len() - 1);
+    }
+    let target = u * total;
+    let mut acc = 0.0;
+    for (j, &x) in q.iter().enumerate() {
+        acc += x;
+        if target < acc {
+            return j;
+        }
+    }
+    q.len() - 1
+}
+
+/// Probability of copying a peer: `1/(1 + exp(-(u_peer - u_own)/temperature))`.
+pub fn imitation_probability(u_peer: f64, u_own: f64, temperature: f64) -> f64 {
+    1.0 / (1.0 + (-(u_peer - u_own) / temperature).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roth_erev_value_check_from_the_issue() {
+        // q = (1,1,1), recency 0.1, experimentation 0.2, action 0 chosen, reward 2 -> (2.5, 1.0, 1.0).
+        let mut q = [1.0, 1.0, 1.0];
+        roth_erev_update(&mut q, 0, 2.0, 0.1, 0.2);
+        for (got, want) in q.iter().zip([2.5, 1.0, 1.0]) {
+            assert!((got - want).abs() < 1e-12, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn ewa_value_check() {
+        // N0 = 1, phi = 0.9, rho = 0.9, delta = 0.5; A = (1, 0), payoffs (2, 4), action 0 chosen.
+        // N = 1.9; A0 = (0.9*1*1 + 1*2)/1.9 = 1.526316; A1 = (0 + 0.5*4)/1.9 = 1.052632.
+        let mut a = [1.0, 0.0];
+        let mut n = 1.0;
+        ewa_update(&mut a, &mut n, 0, &[2.0, 4.0], 0.9, 0.9, 0.5);
+        assert!((n - 1.9).abs() < 1e-12);
+        assert!((a[0] - 2.9 / 1.9).abs() < 1e-12 && (a[1] - 2.0 / 1.9).abs() < 1e-12, "{a:?}");
+        // delta = 0 ignores foregone payoffs, and matches the chosen-only update.
+        let (mut b, mut nb) = ([1.0, 0.5], 1.0);
+        let (mut c, mut nc) = ([1.0, 0.5], 1.0);
+        ewa_update(&mut b, &mut nb, 1, &[7.0, 3.0], 0.8, 0.7, 0.0);
+        ewa_update_chosen(&mut c, &mut nc, 1, 3.0, 0.8, 0.7);
+        assert_eq!(b, c);
+        assert_eq!(nb, nc);
+    }
+
+    #[test]
+    fn ewa_with_fixed_payoffs_converges_to_them() {
+        // With delta = 1 and phi = rho, attractions become weighted averages of payoffs.
+        let pay = [0.3, -0.2, 0.1];
+        let mut a = [0.0; 3];
+        let mut n = 1.0;
+        for _ in 0..2000 {
+            ewa_update(&mut a, &mut n, 0, &pay, 0.95, 0.95, 1.0);
+        }
+        for (x, p) in a.iter().zip(pay) {
+            assert!((x - p).abs() < 1e-9, "{a:?}");
+        }
+        let probs = logit_probabilities(&a, 5.0);
+        let z: f64 = pay.iter().map(|p| (5.0 * p).exp()).sum();
+        assert!((probs[0] - (1.5f64).exp() / z).abs() < 1e-9);
+    }
+
+    #[test]
+    fn choices_follow_their_probabilities() {
+        let attr = [0.0, (3.0f64).ln(), 0.0];
+        // Probabilities 0.2, 0.6, 0.2: sweep the uniform.
+        let n = 10_000;
+        let mut counts = [0usize; 3];
+        for i in 0..n {
+            counts[logit_choice(&attr, 1.0, (i as f64 + 0.5) / n as f64)] += 1;
+        }
+        assert_eq!(counts, [2000, 6000, 2000]);
+        let mut counts = [0usize; 3];
+        for i in 0..n {
+            counts[proportional_choice(&[1.0, 3.0, 1.0], (i as f64 + 0.5) / n as f64)] += 1;
+        }
+        assert_eq!(counts, [2000, 6000, 2000]);
+        assert_eq!(proportional_choice(&[0.0, 0.0], 0.7), 1);
+    }
+
+    #[test]
+    fn imitation_is_logistic_in_the_payoff_gap() {
+        assert!((imitation_probability(1.0, 1.0, 0.1) - 0.5).abs() < 1e-12);
+        assert!(imitation_probability(2.0, 1.0, 0.1) > 0.9999);
+        assert!((imitation_probability(0.0, 0.1, 0.1) - 1.0 / (1.0 + 1f64.exp())).abs() < 1e-12);
+    }
+}

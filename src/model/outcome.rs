@@ -1,0 +1,448 @@
+//! The outcomes of one period for one cadre: output, materials, satisfaction, inspections,
+//! findings (errors, shortfalls, complaints, misconduct), the regime's judgement (exemption,
+//! sanction, disqualification) and utility.
+//!
+//! Random draws are made once per cadre and period ([`Shocks`]) and shared by every action, so
+//! that the foregone payoff of an action is what it *would* have earned under the same luck
+//! (common random numbers): the same normal draws, and the same uniforms fed through each
+//! action's Poisson inverse CDF.
+
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+use super::{Params, Rule};
+use crate::math::{norm_inv, poisson_cdf_table};
+
+/// What a cadre brings to a period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Traits {
+    /// Ability `a`.
+    pub ability: f64,
+    /// Public-service motivation `psi`.
+    pub psi: f64,
+    /// Misconduct type.
+    pub corrupt: bool,
+}
+
+/// The random draws of one cadre-period, shared by all actions.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Shocks {
+    /// Output shock `eps_y`.
+    pub eps_y: f64,
+    /// Materials-score shock `nu`.
+    pub nu: f64,
+    /// Satisfaction shock `eta`.
+    pub eta: f64,
+    /// Inspection visits this period, all levels.
+    pub visits: u32,
+    /// Time spent on inspection visits.
+    pub inspection_time: f64,
+    /// Chance `D` that a given error is found this period.
+    pub detection: f64,
+    /// Uniform for the errors' Poisson inverse CDF, and `-ln` of it.
+    pub u_error: (f64, f64),
+    /// Uniform for the complaints' Poisson inverse CDF, and `-ln` of it.
+    pub u_complaint: (f64, f64),
+    /// Uniform deciding whether a score below the pass mark is recorded.
+    pub u_shortfall: f64,
+    /// Uniform of the due-diligence review (exempt if below `exempt`).
+    pub u_review: f64,
+    /// Uniform of the review's classification (correct if below `review_accuracy`).
+    pub u_classify: f64,
+    /// Misconduct incidents (misconduct types only).
+    pub incidents: u32,
+    /// Incidents found by inspection.
+    pub misconduct_found: u32,
+}
+
+/// Precomputed tables for drawing [`Shocks`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShockTables {
+    levels: Vec<LevelTable>,
+    misconduct_cdf: Vec<f64>,
+    misconduct_rate: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct LevelTable {
+    /// Poisson CDF of visits, or empty for a fixed count.
+    cdf: Vec<f64>,
+    rate: f64,
+    fixed: u32,
+    miss: f64,
+    burden: f64,
+}
+
+/// Draws a Poisson count by inverting a precomputed CDF table; beyond the table, a normal
+/// approximation (the table covers all but 1e-15 of the mass, so this is a formality).
+fn draw_from_table(cdf: &[f64], rate: f64, u: f64) -> u32 {
+    match cdf.iter().position(|&c| u <= c) {
+        Some(k) => k as u32,
+        None => (rate + rate.sqrt() * norm_inv(u)).round().max(0.0) as u32,
+    }
+}
+
+impl ShockTables {
+    /// Builds the tables for a scenario.
+    pub fn new(p: &Params) -> Self {
+        let levels = p
+            .levels
+            .iter()
+            .map(|l| LevelTable {
+                cdf: if l.random { poisson_cdf_table(l.rate) } else { Vec::new() },
+                rate: l.rate,
+                fixed: if l.random { 0 } else { l.rate as u32 },
+                miss: 1.0 - l.detect,
+                burden: l.burden,
+            })
+            .collect();
+        ShockTables { levels, misconduct_cdf: poisson_cdf_table(p.misconduct_rate), misconduct_rate: p.misconduct_rate }
+    }
+
+    /// Draws one cadre-period's shocks. The number of draws taken from `rng` depends only on the
+    /// scenario and on whether the cadre is of the misconduct type.
+    pub fn draw<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool) -> Shocks {
+        let n1: f64 = rng.sample(StandardNormal);
+        let n2: f64 = rng.sample(StandardNormal);
+        let n3: f64 = rng.sample(StandardNormal);
+        let mut visits = 0u32;
+        let mut time = 0.0;
+        let mut not_found = 1.0;
+        for l in &self.levels {
+            let n = if l.cdf.is_empty() { l.fixed } else { draw_from_table(&l.cdf, l.rate, rng.random::<f64>()) };
+            visits += n;
+            time += l.burden * n as f64;
+            not_found *= l.miss.powi(n as i32);
+        }
+        let detection = 1.0 - not_found;
+        let u_error = open_uniform(rng);
+        let u_complaint = open_uniform(rng);
+        let mut s = Shocks {
+            eps_y: p.output_noise * n1,
+            nu: p.materials_noise * n2,
+            eta: p.satisfaction_noise * n3,
+            visits,
+            inspection_time: time,
+            detection,
+            u_error: (u_error, -u_error.ln()),
+            u_complaint: (u_complaint, -u_complaint.ln()),
+            u_shortfall: rng.random(),
+            u_review: rng.random(),
+            u_classify: rng.random(),
+            incidents: 0,
+            misconduct_found: 0,
+        };
+        if corrupt {
+            s.incidents = draw_from_table(&self.misconduct_cdf, self.misconduct_rate, rng.random::<f64>());
+            s.misconduct_found = (0..s.incidents).filter(|_| rng.random::<f64>() < detection).count() as u32;
+        }
+        s
+    }
+}
+
+/// A uniform on (0, 1], so that `-ln u` is finite.
+fn open_uniform<R: Rng>(rng: &mut R) -> f64 {
+    1.0 - rng.random::<f64>()
+}
+
+/// Poisson inverse CDF at `u` for mean `lambda`, given `e = -ln u`.
+///
+/// `0` is returned without an exponential whenever `lambda <= e` (that is, `u <= exp(-lambda)`),
+/// the common case. Monotone in `lambda` for a fixed `u`, as common random numbers need.
+pub fn poisson_inv(u: f64, e: f64, lambda: f64) -> u32 {
+    if lambda.is_nan() || lambda <= e {
+        return 0;
+    }
+    if lambda > 600.0 {
+        return (lambda + lambda.sqrt() * norm_inv(u)).round().max(0.0) as u32;
+    }
+    let mut k = 0u32;
+    let mut p = (-lambda).exp();
+    let mut cdf = p;
+    while u > cdf && k < 100_000 {
+        k += 1;
+        p *= lambda / k as f64;
+        cdf += p;
+        if p == 0.0 && k as f64 > lambda {
+            break;
+        }
+    }
+    k
+}
+
+/// Outcomes that depend only on the effort level (`s`, `innovate`), not on materials.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EffortOutcome {
+    /// Substantive work.
+    pub s: f64,
+    /// Poverty-reduction output `y`.
+    pub y: f64,
+    /// Villagers' satisfaction.
+    pub satisfaction: f64,
+    /// Honest errors found.
+    pub errors: u32,
+    /// Verified complaints.
+    pub complaints: u32,
+    /// Whether `s` meets the due-diligence threshold.
+    pub diligent: bool,
+}
+
+/// Output, satisfaction, errors found and complaints of an effort level under the given shocks.
+pub fn effort_outcome(p: &Params, t: &Traits, s: f64, innovate: bool, sh: &Shocks) -> EffortOutcome {
+    let inn = if innovate { 1.0 } else { 0.0 };
+    let y = t.ability * s * (1.0 + p.innovation_gain * inn) + sh.eps_y;
+    let satisfaction = y + sh.eta;
+    let error_rate = p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn) * sh.detection;
+    let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
+    let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
+    let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+    EffortOutcome { s, y, satisfaction, errors, complaints, diligent: s >= p.dd_threshold }
+}
+
+/// The regime's judgement of one action.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Judgement {
+    /// Appraisal score before deductions, `w_m*z + w_y*y + w_s*sat`.
+    pub raw_score: f64,
+    /// Score used for ranking (after deductions under the points rule).
+    pub score: f64,
+    /// A shortfall (omission) was recorded.
+    pub shortfall: bool,
+    /// Findings not exempted.
+    pub findings: u32,
+    /// Findings exempted by the due-diligence review.
+    pub exempted: u32,
+    /// Misconduct findings exempted (misclassified as honest error).
+    pub misconduct_exempted: u32,
+    /// Sanctioned, and honest errors were among the unexempted findings.
+    pub errors_sanctioned: bool,
+    /// Sanction size.
+    pub sanction: f64,
+    /// Disqualified for this round (veto).
+    pub disqualified: bool,
+}
+
+/// How the regime judges action (`s` = `e.s`, `m`) under the given shocks.
+pub fn judge(p: &Params, m: f64, e: &EffortOutcome, sh: &Shocks) -> Judgement {
+    let z = m + p.kappa * e.s + sh.nu;
+    let raw_score = p.w_materials * z + p.w_output * e.y + p.w_satisfaction * e.satisfaction;
+    let shortfall = sh.visits > 0 && raw_score < p.pass_mark && sh.u_shortfall < p.shortfall_detect;
+    // One due-diligence review per cadre and period; it can exempt only a diligent cadre.
+    let review_exempts = e.diligent && sh.u_review < p.exempt;
+    let correct = sh.u_classify < p.review_accuracy;
+    let errors_exempt = review_exempts && correct;
+    let misconduct_exempt = review_exempts && !correct;
+    let sf = u32::from(shortfall);
+    let (err_kept, err_ex) = if errors_exempt { (0, e.errors) } else { (e.errors, 0) };
+    let (sf_kept, sf_ex) = if review_exempts { (0, sf) } else { (sf, 0) };
+    let (mis_kept, mis_ex) = if misconduct_exempt { (0, sh.misconduct_found) } else { (sh.misconduct_found, 0) };
+    let findings = e.complaints + err_kept + sf_kept + mis_kept;
+    let (sanction, score, disqualified) = match p.rule {
+        Rule::Veto => {
+            let hit = findings > 0;
+            (if hit { p.penalty } else { 0.0 }, raw_score, hit)
+        }
+        Rule::Points => {
+            let s = p.penalty * findings as f64;
+            (s, raw_score - s, false)
+        }
+    };
+    Judgement {
+        raw_score,
+        score,
+        shortfall,
+        findings,
+        exempted: err_ex + sf_ex + mis_ex,
+        misconduct_exempted: mis_ex,
+        errors_sanctioned: err_kept > 0 && sanction > 0.0,
+        sanction,
+        disqualified,
+    }
+}
+
+/// Whether the bonus is paid for a judged action.
+pub fn bonus_paid(p: &Params, j: &Judgement) -> bool {
+    p.bonus > 0.0 && !j.disqualified && j.score >= p.bonus_mark
+}
+
+/// Time load `L = s + m + inspection time`.
+pub fn load(s: f64, m: f64, sh: &Shocks) -> f64 {
+    s + m + sh.inspection_time
+}
+
+/// Fatigue after a period with load `l`, starting from `f`.
+pub fn fatigue_after(p: &Params, f: f64, l: f64) -> f64 {
+    match p.fatigue {
+        Some(fp) => fp.decay * f + (l - fp.sustainable).max(0.0),
+        None => 0.0,
+    }
+}
+
+/// Utility `psi*y + prize*promoted + bonus - lambda_L*sanction - k*L^2/2 + g*incidents - fatigue cost`.
+#[allow(clippy::too_many_arguments)]
+pub fn utility(p: &Params, t: &Traits, e: &EffortOutcome, j: &Judgement, promoted: bool, l: f64, fatigue: f64, sh: &Shocks) -> f64 {
+    let mut u = t.psi * e.y - p.loss_aversion * j.sanction - 0.5 * p.effort_cost * l * l + p.misconduct_gain * sh.incidents as f64;
+    if promoted {
+        u += p.prize;
+    }
+    if bonus_paid(p, j) {
+        u += p.bonus;
+    }
+    if let Some(fp) = p.fatigue {
+        u -= fp.cost * fatigue;
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Resolved;
+
+    fn params() -> Params {
+        Params::from_resolved(&Resolved::defaults()).unwrap()
+    }
+
+    fn quiet() -> Shocks {
+        Shocks {
+            u_error: (0.5, -(0.5f64).ln()),
+            u_complaint: (0.5, -(0.5f64).ln()),
+            u_shortfall: 0.9,
+            u_review: 0.9,
+            u_classify: 0.1,
+            ..Shocks::default()
+        }
+    }
+
+    #[test]
+    fn poisson_inverse_matches_the_cdf() {
+        // lambda = 1: P(0) = 0.3679, P(<=1) = 0.7358, P(<=2) = 0.9197.
+        let inv = |u: f64| poisson_inv(u, -u.ln(), 1.0);
+        assert_eq!(inv(0.30), 0);
+        assert_eq!(inv(0.50), 1);
+        assert_eq!(inv(0.80), 2);
+        assert_eq!(inv(0.95), 3);
+        assert_eq!(poisson_inv(0.99, -(0.99f64).ln(), 0.0), 0);
+        // Monotone in lambda for a fixed uniform.
+        let u = 0.97;
+        let counts: Vec<u32> = [0.1, 0.5, 1.0, 2.0, 5.0].iter().map(|&l| poisson_inv(u, -u.ln(), l)).collect();
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+        // Mean of the inverse over a fine grid of uniforms is lambda.
+        let n = 200_000;
+        let mean: f64 = (0..n).map(|i| (i as f64 + 0.5) / n as f64).map(|u| poisson_inv(u, -u.ln(), 2.5) as f64).sum::<f64>() / n as f64;
+        assert!((mean - 2.5).abs() < 1e-3, "{mean}");
+    }
+
+    #[test]
+    fn output_materials_satisfaction_formulas() {
+        let p = params();
+        let t = Traits { ability: 1.2, psi: 0.3, corrupt: false };
+        let sh = Shocks { eps_y: 0.1, nu: -0.05, eta: 0.2, ..quiet() };
+        let e = effort_outcome(&p, &t, 0.5, false, &sh);
+        assert!((e.y - (1.2 * 0.5 + 0.1)).abs() < 1e-12);
+        assert!((e.satisfaction - (e.y + 0.2)).abs() < 1e-12);
+        let j = judge(&p, 0.25, &e, &sh);
+        let z = 0.25 + 0.2 * 0.5 - 0.05;
+        assert!((j.raw_score - (0.6 * z + 0.4 * e.y)).abs() < 1e-12);
+        let inn = effort_outcome(&p, &t, 0.5, true, &sh);
+        assert!((inn.y - (1.2 * 0.5 * 1.3 + 0.1)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn errors_grow_with_work_and_detection() {
+        let p = params();
+        let t = Traits { ability: 1.0, psi: 0.0, corrupt: false };
+        let u: f64 = 0.9;
+        let sh = Shocks { detection: 1.0, u_error: (u, -u.ln()), ..quiet() };
+        // rate q*(b0+b1*s)*D: s = 0 -> 0.06 (no error at u = 0.9), s = 1 -> 0.6 (P(0) = 0.549, P(<=1) = 0.878, so 2).
+        assert_eq!(effort_outcome(&p, &t, 0.0, false, &sh).errors, 0);
+        assert_eq!(effort_outcome(&p, &t, 1.0, false, &sh).errors, 2);
+        let blind = Shocks { detection: 0.0, ..sh };
+        assert_eq!(effort_outcome(&p, &t, 1.0, false, &blind).errors, 0);
+    }
+
+    #[test]
+    fn complaints_fall_with_satisfaction() {
+        let p = params();
+        let t = Traits { ability: 1.0, psi: 0.0, corrupt: false };
+        let u: f64 = 0.95;
+        // rate (c0 + c1*exp(-beta*sat))*verify: sat = -2 -> (0.02 + 0.1*e^4)*0.5 = 2.74; sat = 2 -> 0.011.
+        let low = Shocks { eps_y: -2.0, u_complaint: (u, -u.ln()), ..quiet() };
+        let high = Shocks { eps_y: 2.0, ..low };
+        assert!(effort_outcome(&p, &t, 0.0, false, &low).complaints >= 4);
+        assert_eq!(effort_outcome(&p, &t, 0.0, false, &high).complaints, 0);
+    }
+
+    #[test]
+    fn veto_sanctions_once_and_disqualifies_points_deduct_each() {
+        let mut p = params();
+        let e = EffortOutcome { s: 0.75, y: 1.0, satisfaction: 1.0, errors: 2, complaints: 1, diligent: true };
+        let sh = quiet();
+        let j = judge(&p, 0.25, &e, &sh);
+        assert_eq!(j.findings, 3);
+        assert_eq!(j.sanction, 2.0);
+        assert!(j.disqualified && j.errors_sanctioned);
+        assert_eq!(j.score, j.raw_score);
+        p.rule = Rule::Points;
+        let j = judge(&p, 0.25, &e, &sh);
+        assert_eq!(j.sanction, 6.0);
+        assert!(!j.disqualified);
+        assert!((j.score - (j.raw_score - 6.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exemption_needs_due_diligence_and_spares_complaints() {
+        let mut p = params();
+        p.exempt = 1.0;
+        let sh = Shocks { visits: 1, u_shortfall: 0.0, ..quiet() };
+        let diligent = EffortOutcome { s: 0.5, y: -5.0, satisfaction: 0.0, errors: 1, complaints: 0, diligent: true };
+        let j = judge(&p, 0.0, &diligent, &sh);
+        assert!(j.shortfall);
+        assert_eq!((j.findings, j.exempted, j.sanction), (0, 2, 0.0));
+        let idle = EffortOutcome { s: 0.25, diligent: false, ..diligent };
+        let j = judge(&p, 0.0, &idle, &sh);
+        assert_eq!((j.findings, j.exempted), (2, 0));
+        let complained = EffortOutcome { complaints: 1, ..diligent };
+        let j = judge(&p, 0.0, &complained, &sh);
+        assert_eq!((j.findings, j.exempted), (1, 2));
+        assert!(!j.errors_sanctioned);
+    }
+
+    #[test]
+    fn review_misclassification_swaps_errors_and_misconduct() {
+        let mut p = params();
+        p.exempt = 1.0;
+        p.review_accuracy = 0.0;
+        let sh = Shocks { misconduct_found: 1, u_classify: 0.5, ..quiet() };
+        let e = EffortOutcome { s: 1.0, y: 1.0, satisfaction: 1.0, errors: 1, complaints: 0, diligent: true };
+        let j = judge(&p, 0.0, &e, &sh);
+        // The honest error is taken for misconduct (kept), the misconduct for an error (exempted).
+        assert_eq!((j.findings, j.exempted, j.misconduct_exempted), (1, 1, 1));
+        assert!(j.errors_sanctioned);
+    }
+
+    #[test]
+    fn utility_adds_up_its_parts() {
+        let mut p = params();
+        p.bonus = 1.5;
+        p.bonus_mark = 0.0;
+        let t = Traits { ability: 1.0, psi: 0.3, corrupt: true };
+        let e = EffortOutcome { s: 0.5, y: 0.8, satisfaction: 0.8, errors: 0, complaints: 0, diligent: true };
+        let sh = Shocks { incidents: 2, inspection_time: 0.05, ..quiet() };
+        let j = judge(&p, 0.25, &e, &sh);
+        let l = load(0.5, 0.25, &sh);
+        assert!((l - 0.8).abs() < 1e-12);
+        let u = utility(&p, &t, &e, &j, true, l, 0.0, &sh);
+        let expect = 0.3 * 0.8 + 5.0 + 1.5 - 0.0 - 0.5 * 0.64 + 0.5 * 2.0;
+        assert!((u - expect).abs() < 1e-12, "{u} vs {expect}");
+    }
+
+    #[test]
+    fn fatigue_accumulates_above_the_sustainable_load() {
+        let mut p = params();
+        assert_eq!(fatigue_after(&p, 0.3, 2.0), 0.0);
+        p.fatigue = Some(super::super::Fatigue { sustainable: 0.8, decay: 0.5, cost: 1.0, limit: 1.0 });
+        assert!((fatigue_after(&p, 0.4, 1.0) - (0.2 + 0.2)).abs() < 1e-12);
+        assert!((fatigue_after(&p, 0.4, 0.5) - 0.2).abs() < 1e-12);
+    }
+}

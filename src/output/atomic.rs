@@ -1,0 +1,126 @@
+//! Atomic output: files are written under a temporary name and renamed into place, so an
+//! interrupted run never leaves a half-written file, and a run's files appear together.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::OutputError;
+
+/// Writes `bytes` to `path` atomically (temporary file in the same directory, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(OutputError::io(path, e));
+    }
+    Ok(())
+}
+
+/// A set of output files written into a hidden staging folder inside the output directory and
+/// moved into place together by [`Staging::commit`]. Dropped without a commit, it removes itself.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    staging: PathBuf,
+    files: Vec<String>,
+    committed: bool,
+}
+
+/// Names of files that mark a directory as holding cadresim results.
+pub const RESULT_MARKERS: &[&str] =
+    &["manifest.json", "periods.csv", "summary.csv", "comparison.csv", "sweep.csv", "sensitivity_indices.csv"];
+
+impl Staging {
+    /// Prepares to write into `dir`. Refuses a directory that already holds results unless `force`.
+    pub fn new(dir: &Path, force: bool) -> Result<Self, OutputError> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(OutputError::NotADirectory(dir.to_path_buf()));
+        }
+        if !force {
+            if let Some(m) = RESULT_MARKERS.iter().find(|m| dir.join(m).exists()) {
+                return Err(OutputError::Exists { dir: dir.to_path_buf(), marker: (*m).to_string() });
+            }
+        }
+        fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
+        let staging = dir.join(format!(".cadresim-staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        }
+        fs::create_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false })
+    }
+
+    /// The final directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path inside the staging folder for a file that will be committed as `name` (which may
+    /// contain a subfolder, e.g. `plots/x.png`).
+    pub fn path(&mut self, name: &str) -> Result<PathBuf, OutputError> {
+        let p = self.staging.join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).map_err(|e| OutputError::io(parent, e))?;
+        }
+        if !self.files.iter().any(|f| f == name) {
+            self.files.push(name.to_string());
+        }
+        Ok(p)
+    }
+
+    /// Writes a whole file into the staging folder.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let p = self.path(name)?;
+        fs::write(&p, bytes).map_err(|e| OutputError::io(&p, e))
+    }
+
+    /// Registers a file that was written into the staging folder by other code (e.g. plots).
+    pub fn adopt(&mut self, name: &str) {
+        if !self.files.iter().any(|f| f == name) {
+            self.files.push(name.to_string());
+        }
+    }
+
+    /// Names of the files staged so far.
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    /// Moves every staged file into the output directory (each move is an atomic rename).
+    pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
+        let mut out = Vec::new();
+        for name in &self.files {
+            let from = self.staging.join(name);
+            if !from.exists() {
+                continue;
+            }
+            let to = self.dir.join(name);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| OutputError::io(parent, e))?;
+            }
+            fs::rename(&from, &to).map_err(|e| OutputError::io(&to, e))?;
+            out.push(to);
+        }
+        let _ = fs::remove_dir_all(&self.staging);
+        self.committed = true;
+        Ok(out)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}

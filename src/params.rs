@@ -1,0 +1,791 @@
+//! The parameter registry: every scenario parameter, its dotted path, type, default, allowed
+//! range and one-line meaning, written down once.
+//!
+//! Scenario files, `--set` overrides, sweeps, sensitivity designs, the `cadresim params` listing
+//! and the run manifest all go through this table, so a parameter is documented and validated in
+//! exactly one place. [`crate::model::Params`] is built from a [`Resolved`] set of values that has
+//! been checked against this table.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What kind of value a parameter takes and which values are allowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// A real number in `[min, max]`.
+    Float {
+        /// Smallest allowed value.
+        min: f64,
+        /// Largest allowed value.
+        max: f64,
+    },
+    /// A whole number in `[min, max]`.
+    Int {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+    /// A list of real numbers (possibly empty).
+    FloatList,
+}
+
+impl Kind {
+    /// Human-readable description of the allowed values, used in error messages and listings.
+    pub fn allowed(&self) -> String {
+        match self {
+            Kind::Float { min, max } => format!("a number in [{}, {}]", fmt_num(*min), fmt_num(*max)),
+            Kind::Int { min, max } => format!("a whole number in [{min}, {max}]"),
+            Kind::Bool => "true or false".to_string(),
+            Kind::Choice(words) => format!("one of {}", quoted_list(words)),
+            Kind::FloatList => "a list of numbers, e.g. [0.0, 1.0]".to_string(),
+        }
+    }
+
+    /// Whether a sweep or sensitivity design can vary this parameter continuously.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Kind::Float { .. } | Kind::Int { .. })
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x == f64::INFINITY {
+        "inf".to_string()
+    } else if x == f64::NEG_INFINITY {
+        "-inf".to_string()
+    } else {
+        format!("{x}")
+    }
+}
+
+fn quoted_list(words: &[&str]) -> String {
+    words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(", ")
+}
+
+/// A parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A real number.
+    Float(f64),
+    /// A whole number.
+    Int(i64),
+    /// A flag.
+    Bool(bool),
+    /// A word from a [`Kind::Choice`].
+    Str(String),
+    /// A list of real numbers.
+    List(Vec<f64>),
+}
+
+impl Value {
+    /// The value as a real number, if it is numeric.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(x) => Some(*x),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+
+    /// The value written as TOML.
+    pub fn to_toml(&self) -> String {
+        match self {
+            Value::Float(x) => toml_float(*x),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Str(s) => format!("\"{s}\""),
+            Value::List(v) => {
+                let items: Vec<String> = v.iter().map(|x| toml_float(*x)).collect();
+                format!("[{}]", items.join(", "))
+            }
+        }
+    }
+
+    /// The value as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Float(x) => serde_json::json!(x),
+            Value::Int(i) => serde_json::json!(i),
+            Value::Bool(b) => serde_json::json!(b),
+            Value::Str(s) => serde_json::json!(s),
+            Value::List(v) => serde_json::json!(v),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Str(s) => write!(f, "\"{s}\""),
+            other => write!(f, "{}", other.to_toml()),
+        }
+    }
+}
+
+fn toml_float(x: f64) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.1}")
+    } else if x == f64::INFINITY {
+        "inf".into()
+    } else if x == f64::NEG_INFINITY {
+        "-inf".into()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Default of a parameter, as a compile-time constant.
+#[derive(Debug, Clone, Copy)]
+pub enum DefaultValue {
+    /// A real number.
+    F(f64),
+    /// A whole number.
+    I(i64),
+    /// A flag.
+    B(bool),
+    /// A word.
+    S(&'static str),
+    /// A list of reals.
+    L(&'static [f64]),
+}
+
+impl DefaultValue {
+    /// The default as a [`Value`].
+    pub fn value(&self) -> Value {
+        match self {
+            DefaultValue::F(x) => Value::Float(*x),
+            DefaultValue::I(i) => Value::Int(*i),
+            DefaultValue::B(b) => Value::Bool(*b),
+            DefaultValue::S(s) => Value::Str((*s).to_string()),
+            DefaultValue::L(v) => Value::List(v.to_vec()),
+        }
+    }
+}
+
+/// One entry of the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    /// Dotted path, e.g. `regime.penalty`. `*` stands for an inspection level's name.
+    pub path: &'static str,
+    /// Allowed values.
+    pub kind: Kind,
+    /// Default value.
+    pub default: DefaultValue,
+    /// One-line meaning (with the model symbol in brackets where MODEL.md has one).
+    pub doc: &'static str,
+}
+
+const INF: f64 = f64::INFINITY;
+const P01: Kind = Kind::Float { min: 0.0, max: 1.0 };
+const NONNEG: Kind = Kind::Float { min: 0.0, max: INF };
+
+macro_rules! spec {
+    ($path:expr, $kind:expr, $default:expr, $doc:expr) => {
+        Spec { path: $path, kind: $kind, default: $default, doc: $doc }
+    };
+}
+
+/// Names of the learning rules.
+pub const LEARNING_RULES: &[&str] = &["ewa", "roth_erev", "imitation"];
+/// Names of the accountability rules.
+pub const RULES: &[&str] = &["veto", "points"];
+/// How promotion slots are drawn.
+pub const SLOT_MODES: &[&str] = &["binomial", "fixed"];
+
+/// Path prefix of inspection levels; a level's fields are `inspection.levels.NAME.FIELD`.
+pub const LEVEL_PREFIX: &str = "inspection.levels.";
+
+/// Every parameter of the model. Level fields use `*` for the level's name.
+pub static REGISTRY: &[Spec] = &[
+    // population
+    spec!("population.counties", Kind::Int { min: 1, max: 100_000 }, DefaultValue::I(1), "counties in the simulated area"),
+    spec!(
+        "population.townships",
+        Kind::Int { min: 1, max: 1_000_000 },
+        DefaultValue::I(50),
+        "townships per county (a township is a cadre's peer group)"
+    ),
+    spec!("population.cadres", Kind::Int { min: 1, max: 100_000 }, DefaultValue::I(20), "cadres per township"),
+    spec!(
+        "population.periods",
+        Kind::Int { min: 1, max: 1_000_000 },
+        DefaultValue::I(96),
+        "appraisal periods simulated (96 months = 2013-2020)"
+    ),
+    spec!("population.ability_mean", Kind::Float { min: 0.0, max: 100.0 }, DefaultValue::F(1.0), "mean of cadre ability a ~ N(mean, sd)"),
+    spec!("population.ability_sd", NONNEG, DefaultValue::F(0.2), "standard deviation of cadre ability"),
+    spec!("population.ability_min", Kind::Float { min: 0.0, max: 100.0 }, DefaultValue::F(0.1), "ability is truncated below at this value"),
+    spec!(
+        "population.psi_min",
+        Kind::Float { min: 0.0, max: 100.0 },
+        DefaultValue::F(0.0),
+        "public-service motivation psi ~ U(psi_min, psi_max): lower end"
+    ),
+    spec!("population.psi_max", Kind::Float { min: 0.0, max: 100.0 }, DefaultValue::F(0.4), "public-service motivation: upper end"),
+    spec!(
+        "population.loss_aversion",
+        Kind::Float { min: 0.0, max: 100.0 },
+        DefaultValue::F(2.0),
+        "loss aversion lambda_L: weight of a sanction in utility"
+    ),
+    spec!("population.corrupt_share", P01, DefaultValue::F(0.0), "share of cadres of the misconduct type"),
+    // actions
+    spec!(
+        "actions.grid",
+        Kind::Int { min: 1, max: 1000 },
+        DefaultValue::I(4),
+        "grid resolution G: s and m move in steps of 1/G with s + m <= 1"
+    ),
+    spec!("actions.materials", Kind::Bool, DefaultValue::B(true), "whether materials m are a choice (false: m = 0, effort-only grid)"),
+    spec!("actions.innovate", Kind::Bool, DefaultValue::B(false), "add the innovate in {0,1} dimension"),
+    // outcomes
+    spec!("outcomes.output_noise", NONNEG, DefaultValue::F(0.3), "sd of the output shock eps_y"),
+    spec!("outcomes.innovation_gain", NONNEG, DefaultValue::F(0.3), "iota: output gain of innovative work"),
+    spec!("outcomes.kappa", NONNEG, DefaultValue::F(0.2), "kappa: materials credit of substantive work"),
+    spec!("outcomes.materials_noise", NONNEG, DefaultValue::F(0.1), "sd of the materials-score shock nu"),
+    spec!("outcomes.satisfaction_noise", NONNEG, DefaultValue::F(0.3), "sd of the satisfaction shock eta"),
+    spec!("outcomes.effort_cost", NONNEG, DefaultValue::F(1.0), "k: effort cost k*L^2/2 of the time load L"),
+    // errors of commission
+    spec!("errors.q", NONNEG, DefaultValue::F(0.03), "q: error propensity per unit of activity"),
+    spec!("errors.b0", NONNEG, DefaultValue::F(2.0), "b0: baseline activity (errors even when idle)"),
+    spec!("errors.b1", NONNEG, DefaultValue::F(18.0), "b1: activity per unit of substantive work"),
+    spec!("errors.innovation_risk", NONNEG, DefaultValue::F(1.0), "omega: extra error risk of innovative work"),
+    // complaints
+    spec!("complaints.c0", NONNEG, DefaultValue::F(0.02), "c0: complaint rate unrelated to performance"),
+    spec!("complaints.c1", NONNEG, DefaultValue::F(0.1), "c1: complaint rate driven by dissatisfaction"),
+    spec!("complaints.beta", NONNEG, DefaultValue::F(2.0), "beta: how fast complaints fall with satisfaction"),
+    spec!("complaints.verify", P01, DefaultValue::F(0.5), "probability that a complaint is verified"),
+    // misconduct
+    spec!("misconduct.rate", NONNEG, DefaultValue::F(0.2), "r_c: misconduct incidents per period of a misconduct-type cadre"),
+    spec!("misconduct.gain", NONNEG, DefaultValue::F(0.5), "g: private gain per incident"),
+    // inspection levels
+    spec!(
+        "inspection.levels.*.rate",
+        Kind::Float { min: 0.0, max: 1000.0 },
+        DefaultValue::F(0.0),
+        "visits per period of this level (Poisson mean, or exact count if random = false)"
+    ),
+    spec!("inspection.levels.*.detect", P01, DefaultValue::F(0.5), "d_l: probability that one visit finds a given error"),
+    spec!("inspection.levels.*.burden", NONNEG, DefaultValue::F(0.05), "time burden of one visit on the cadre"),
+    spec!(
+        "inspection.levels.*.random",
+        Kind::Bool,
+        DefaultValue::B(true),
+        "visits ~ Poisson(rate) if true; exactly `rate` visits (a whole number) if false"
+    ),
+    // appraisal
+    spec!("appraisal.w_materials", NONNEG, DefaultValue::F(0.6), "w_m: weight of the materials score z in the appraisal score"),
+    spec!("appraisal.w_output", NONNEG, DefaultValue::F(0.4), "w_y: weight of output y"),
+    spec!("appraisal.w_satisfaction", NONNEG, DefaultValue::F(0.0), "w_s: weight of villagers' satisfaction"),
+    spec!(
+        "appraisal.pass_mark",
+        Kind::Float { min: -INF, max: INF },
+        DefaultValue::F(0.35),
+        "score below which an inspection may record a shortfall"
+    ),
+    spec!(
+        "appraisal.shortfall_detect",
+        P01,
+        DefaultValue::F(0.5),
+        "probability that an inspection records a shortfall below the pass mark"
+    ),
+    // regime
+    spec!(
+        "regime.rule",
+        Kind::Choice(RULES),
+        DefaultValue::S("veto"),
+        "\"veto\": any finding disqualifies; \"points\": each finding is deducted"
+    ),
+    spec!("regime.penalty", NONNEG, DefaultValue::F(2.0), "sanction size of one finding"),
+    spec!("regime.block", Kind::Int { min: 0, max: 1_000_000 }, DefaultValue::I(12), "periods a veto blocks promotion"),
+    spec!("regime.exempt", P01, DefaultValue::F(0.0), "probability that a due-diligence review exempts a diligent cadre's honest findings"),
+    spec!("regime.dd_threshold", P01, DefaultValue::F(0.5), "substantive work s at or above which a cadre counts as duly diligent"),
+    spec!(
+        "regime.review_accuracy",
+        P01,
+        DefaultValue::F(1.0),
+        "probability that the review classifies a case correctly (honest error vs misconduct)"
+    ),
+    // promotion
+    spec!(
+        "promotion.mode",
+        Kind::Choice(SLOT_MODES),
+        DefaultValue::S("binomial"),
+        "slots per township: Binomial(n, rate), or exactly `slots`"
+    ),
+    spec!("promotion.rate", P01, DefaultValue::F(0.01), "promotion rate (binomial mode)"),
+    spec!("promotion.slots", Kind::Int { min: 0, max: 100_000 }, DefaultValue::I(1), "slots per township and period (fixed mode)"),
+    spec!("promotion.prize", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(5.0), "utility value of a promotion"),
+    spec!("promotion.bonus", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(0.0), "bonus paid when the score reaches bonus_mark"),
+    spec!("promotion.bonus_mark", Kind::Float { min: -INF, max: INF }, DefaultValue::F(1.0), "score needed for the bonus"),
+    // fatigue
+    spec!("fatigue.enabled", Kind::Bool, DefaultValue::B(false), "whether fatigue, burnout and replacement are modelled"),
+    spec!("fatigue.sustainable", NONNEG, DefaultValue::F(0.8), "time load that can be sustained without fatigue"),
+    spec!("fatigue.decay", Kind::Float { min: 0.0, max: 1.0 }, DefaultValue::F(0.8), "share of fatigue carried into the next period"),
+    spec!("fatigue.cost", NONNEG, DefaultValue::F(0.5), "utility cost per unit of fatigue"),
+    spec!(
+        "fatigue.limit",
+        Kind::Float { min: 0.0, max: 1e6 },
+        DefaultValue::F(1.0),
+        "fatigue above which the cadre burns out and is replaced"
+    ),
+    // learning
+    spec!("learning.rule", Kind::Choice(LEARNING_RULES), DefaultValue::S("ewa"), "learning rule"),
+    spec!("learning.phi", P01, DefaultValue::F(0.9), "EWA phi: decay of past attractions"),
+    spec!("learning.rho", P01, DefaultValue::F(0.9), "EWA rho: decay of the experience weight N"),
+    spec!("learning.delta", P01, DefaultValue::F(0.5), "EWA delta: weight of foregone payoffs (1 = belief learning)"),
+    spec!("learning.lambda", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(5.0), "logit choice sensitivity lambda"),
+    spec!("learning.n0", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(1.0), "EWA initial experience weight N(0)"),
+    spec!("learning.re_recency", P01, DefaultValue::F(0.1), "Roth-Erev recency (forgetting) parameter"),
+    spec!("learning.re_experiment", P01, DefaultValue::F(0.2), "Roth-Erev experimentation parameter"),
+    spec!("learning.re_shift", NONNEG, DefaultValue::F(10.0), "Roth-Erev: payoffs are shifted by this and floored at 0"),
+    spec!("learning.re_initial", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(1.0), "Roth-Erev initial propensity of every action"),
+    spec!("learning.imitate", P01, DefaultValue::F(0.0), "probability per period of comparing with a random township peer"),
+    spec!(
+        "learning.temperature",
+        Kind::Float { min: 1e-9, max: 1e6 },
+        DefaultValue::F(0.1),
+        "imitation: logistic temperature of the payoff comparison"
+    ),
+    spec!("learning.mutation", P01, DefaultValue::F(0.01), "imitation rule: probability of trying a random action"),
+    spec!("learning.initial", Kind::FloatList, DefaultValue::L(&[]), "initial attractions, one per action (empty: all zero / uniform)"),
+    // output
+    spec!("output.avoider_below", P01, DefaultValue::F(0.25), "cadres with s below this are avoiders"),
+    spec!("output.diligent_from", P01, DefaultValue::F(0.5), "cadres with s at or above this are diligent (between: minimal)"),
+    spec!("output.window", Kind::Int { min: 1, max: 1_000_000 }, DefaultValue::I(12), "last periods averaged for end-of-run summaries"),
+];
+
+/// The inspection level present when a scenario names none: one merged level.
+pub const DEFAULT_LEVEL: (&str, f64, f64, f64) = ("merged", 1.0, 0.5, 0.05);
+
+/// Finds the registry entry for a concrete path (with a level name in place of `*`).
+pub fn spec_for(path: &str) -> Option<&'static Spec> {
+    if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
+        let (name, field) = rest.split_once('.')?;
+        if !is_level_name(name) {
+            return None;
+        }
+        let pattern = format!("{LEVEL_PREFIX}*.{field}");
+        return REGISTRY.iter().find(|s| s.path == pattern);
+    }
+    REGISTRY.iter().find(|s| s.path == path)
+}
+
+/// Whether a word can name an inspection level.
+pub fn is_level_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Closest known path to an unknown one, for a "did you mean" hint.
+pub fn suggest(path: &str) -> Option<String> {
+    let mut candidates: Vec<String> = REGISTRY.iter().filter(|s| !s.path.contains('*')).map(|s| s.path.to_string()).collect();
+    if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
+        if let Some((name, _)) = rest.split_once('.') {
+            for s in REGISTRY.iter().filter(|s| s.path.contains('*')) {
+                candidates.push(s.path.replace('*', name));
+            }
+        }
+    }
+    // Also compare the last segment alone, so `regime.exemt` and `exemt` both find `regime.exempt`.
+    let best = candidates
+        .iter()
+        .map(|c| {
+            let full = edit_distance(path, c);
+            let last_c = c.rsplit('.').next().unwrap_or(c);
+            let last_p = path.rsplit('.').next().unwrap_or(path);
+            (full.min(edit_distance(last_p, last_c) + 2), c)
+        })
+        .min_by_key(|(d, _)| *d)?;
+    let limit = (path.len() / 3).max(3);
+    (best.0 <= limit).then(|| best.1.clone())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let sub = prev[j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = sub.min(prev[j] + 1).min(cur[j - 1] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Where a value came from, for error messages and the manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The registry default.
+    Default,
+    /// A scenario file, with the line of the value.
+    File {
+        /// Path of the file as the user gave it.
+        file: String,
+        /// 1-based line number.
+        line: usize,
+    },
+    /// A command-line `--set` or a design point of a sweep.
+    Override(String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => write!(f, "default"),
+            Origin::File { file, line } => write!(f, "{file} line {line}"),
+            Origin::Override(what) => write!(f, "{what}"),
+        }
+    }
+}
+
+/// An error in a scenario value: where it is, which field, what was wrong and what is allowed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamError {
+    /// Where the bad value came from (`file line N`, `--set`, ...).
+    pub origin: String,
+    /// The dotted field path.
+    pub field: String,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.origin, self.message)
+        } else {
+            write!(f, "{}: {} {}", self.origin, self.field, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// Checks a value against a parameter's kind, converting where TOML is lenient (an integer
+/// written for a real). Returns a message of what is accepted otherwise.
+pub fn check_value(spec: &Spec, value: Value) -> Result<Value, String> {
+    let shown = value.to_string();
+    match (spec.kind, value) {
+        (Kind::Float { min, max }, v @ (Value::Float(_) | Value::Int(_))) => {
+            let x = v.as_f64().unwrap_or(f64::NAN);
+            if x.is_nan() {
+                return Err(format!("= {shown} is not a number; expected {}", spec.kind.allowed()));
+            }
+            if x < min || x > max {
+                return Err(format!("= {shown} is outside [{}, {}]", fmt_num(min), fmt_num(max)));
+            }
+            Ok(Value::Float(x))
+        }
+        (Kind::Int { min, max }, Value::Int(i)) => {
+            if i < min || i > max {
+                return Err(format!("= {shown} is outside [{min}, {max}]"));
+            }
+            Ok(Value::Int(i))
+        }
+        (Kind::Int { min, max }, Value::Float(x)) => {
+            if x.fract() != 0.0 || !x.is_finite() {
+                return Err(format!("= {shown} is not a whole number; expected {}", spec.kind.allowed()));
+            }
+            check_value(spec, Value::Int(x as i64)).map_err(|_| format!("= {shown} is outside [{min}, {max}]"))
+        }
+        (Kind::Bool, Value::Bool(b)) => Ok(Value::Bool(b)),
+        (Kind::Choice(words), Value::Str(s)) => {
+            if words.contains(&s.as_str()) {
+                Ok(Value::Str(s))
+            } else {
+                Err(format!("= \"{s}\" is not allowed; expected {}", spec.kind.allowed()))
+            }
+        }
+        (Kind::FloatList, Value::List(v)) => {
+            if v.iter().any(|x| !x.is_finite()) {
+                Err("contains a value that is not a finite number".to_string())
+            } else {
+                Ok(Value::List(v))
+            }
+        }
+        (kind, _) => Err(format!("= {shown} has the wrong type; expected {}", kind.allowed())),
+    }
+}
+
+/// Parses a command-line value (`--set path=value`) for a parameter of the given kind.
+pub fn parse_cli_value(spec: &Spec, text: &str) -> Result<Value, String> {
+    let t = text.trim();
+    let parsed = match spec.kind {
+        Kind::Float { .. } => t.parse::<f64>().map(Value::Float).map_err(|_| ()),
+        Kind::Int { .. } => t.parse::<i64>().map(Value::Int).or_else(|_| t.parse::<f64>().map(Value::Float)).map_err(|_| ()),
+        Kind::Bool => t.parse::<bool>().map(Value::Bool).map_err(|_| ()),
+        Kind::Choice(_) => Ok(Value::Str(t.trim_matches('"').to_string())),
+        Kind::FloatList => {
+            let inner = t.trim_start_matches('[').trim_end_matches(']');
+            if inner.trim().is_empty() {
+                Ok(Value::List(vec![]))
+            } else {
+                inner.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<Vec<_>, _>>().map(Value::List).map_err(|_| ())
+            }
+        }
+    };
+    match parsed {
+        Ok(v) => check_value(spec, v),
+        Err(()) => Err(format!("= {t:?} cannot be read; expected {}", spec.kind.allowed())),
+    }
+}
+
+/// A fully resolved scenario: a value for every parameter, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    values: BTreeMap<String, (Value, Origin)>,
+}
+
+impl Default for Resolved {
+    fn default() -> Self {
+        Self::defaults()
+    }
+}
+
+impl Resolved {
+    /// Every parameter at its default, with the one default inspection level.
+    pub fn defaults() -> Self {
+        let mut values = BTreeMap::new();
+        for s in REGISTRY.iter().filter(|s| !s.path.contains('*')) {
+            values.insert(s.path.to_string(), (s.default.value(), Origin::Default));
+        }
+        let mut r = Resolved { values };
+        let (name, rate, detect, burden) = DEFAULT_LEVEL;
+        r.add_level(name, Origin::Default);
+        r.values.insert(format!("{LEVEL_PREFIX}{name}.rate"), (Value::Float(rate), Origin::Default));
+        r.values.insert(format!("{LEVEL_PREFIX}{name}.detect"), (Value::Float(detect), Origin::Default));
+        r.values.insert(format!("{LEVEL_PREFIX}{name}.burden"), (Value::Float(burden), Origin::Default));
+        r
+    }
+
+    /// Adds an inspection level with default fields (no-op if it exists).
+    pub fn add_level(&mut self, name: &str, origin: Origin) {
+        for s in REGISTRY.iter().filter(|s| s.path.contains('*')) {
+            let path = s.path.replace('*', name);
+            self.values.entry(path).or_insert((s.default.value(), origin.clone()));
+        }
+    }
+
+    /// Removes every inspection level (a scenario that lists levels replaces the inherited ones).
+    pub fn clear_levels(&mut self) {
+        self.values.retain(|k, _| !k.starts_with(LEVEL_PREFIX));
+    }
+
+    /// Names of the inspection levels, in name order.
+    pub fn level_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .values
+            .keys()
+            .filter_map(|k| k.strip_prefix(LEVEL_PREFIX))
+            .filter_map(|r| r.split_once('.').map(|(n, _)| n.to_string()))
+            .collect();
+        names.dedup();
+        names
+    }
+
+    /// Sets a parameter after checking it against the registry.
+    pub fn set(&mut self, path: &str, value: Value, origin: Origin) -> Result<(), ParamError> {
+        let spec = spec_for(path).ok_or_else(|| unknown_field(path, &origin))?;
+        let v = check_value(spec, value).map_err(|message| ParamError { origin: origin.to_string(), field: path.to_string(), message })?;
+        if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
+            if let Some((name, _)) = rest.split_once('.') {
+                self.add_level(name, origin.clone());
+            }
+        }
+        self.values.insert(path.to_string(), (v, origin));
+        Ok(())
+    }
+
+    /// Sets a parameter from command-line text (`--set path=value`).
+    pub fn set_text(&mut self, path: &str, text: &str, origin: Origin) -> Result<(), ParamError> {
+        let spec = spec_for(path).ok_or_else(|| unknown_field(path, &origin))?;
+        let v =
+            parse_cli_value(spec, text).map_err(|message| ParamError { origin: origin.to_string(), field: path.to_string(), message })?;
+        self.set(path, v, origin)
+    }
+
+    /// The value of a parameter (None for an unknown path).
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        self.values.get(path).map(|(v, _)| v)
+    }
+
+    /// Where a parameter's value came from.
+    pub fn origin(&self, path: &str) -> Option<&Origin> {
+        self.values.get(path).map(|(_, o)| o)
+    }
+
+    /// All values in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.values.iter().map(|(k, (v, _))| (k, v))
+    }
+
+    pub(crate) fn f(&self, path: &str) -> f64 {
+        self.get(path).and_then(Value::as_f64).unwrap_or_else(|| spec_default_f64(path))
+    }
+
+    pub(crate) fn i(&self, path: &str) -> i64 {
+        match self.get(path) {
+            Some(Value::Int(i)) => *i,
+            Some(Value::Float(x)) => *x as i64,
+            _ => spec_default_f64(path) as i64,
+        }
+    }
+
+    pub(crate) fn b(&self, path: &str) -> bool {
+        matches!(self.get(path), Some(Value::Bool(true)))
+    }
+
+    pub(crate) fn s(&self, path: &str) -> &str {
+        match self.get(path) {
+            Some(Value::Str(s)) => s.as_str(),
+            _ => "",
+        }
+    }
+
+    pub(crate) fn list(&self, path: &str) -> &[f64] {
+        match self.get(path) {
+            Some(Value::List(v)) => v.as_slice(),
+            _ => &[],
+        }
+    }
+
+    /// The scenario as a TOML document that `cadresim run` accepts and that re-creates it.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from("# Fully resolved cadresim scenario: every parameter, as used by the run.\n");
+        let mut section = String::new();
+        for (path, v) in self.iter() {
+            let (sec, key) = path.rsplit_once('.').unwrap_or(("", path));
+            if sec != section {
+                out.push_str(&format!("\n[{sec}]\n"));
+                section = sec.to_string();
+            }
+            out.push_str(&format!("{key} = {}\n", v.to_toml()));
+        }
+        out
+    }
+
+    /// The scenario as nested JSON (for the manifest).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut root = serde_json::Map::new();
+        for (path, v) in self.iter() {
+            let mut node = &mut root;
+            let parts: Vec<&str> = path.split('.').collect();
+            for part in &parts[..parts.len() - 1] {
+                let entry = node.entry(part.to_string()).or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+                node = match entry {
+                    serde_json::Value::Object(m) => m,
+                    _ => unreachable!("a parameter path is never both a value and a section"),
+                };
+            }
+            node.insert(parts[parts.len() - 1].to_string(), v.to_json());
+        }
+        serde_json::Value::Object(root)
+    }
+}
+
+fn spec_default_f64(path: &str) -> f64 {
+    spec_for(path).and_then(|s| s.default.value().as_f64()).unwrap_or(0.0)
+}
+
+/// The error for a path that is not in the registry, with a hint.
+pub fn unknown_field(path: &str, origin: &Origin) -> ParamError {
+    let hint = match suggest(path) {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => "; `cadresim params` lists every parameter".to_string(),
+    };
+    ParamError { origin: origin.to_string(), field: path.to_string(), message: format!("is not a known parameter{hint}") }
+}
+
+/// The `cadresim params` listing: path, default, allowed values and meaning of every parameter.
+pub fn listing() -> String {
+    let mut out = String::new();
+    let width = REGISTRY.iter().map(|s| s.path.len()).max().unwrap_or(10);
+    let mut section = "";
+    for s in REGISTRY {
+        let sec = s.path.split('.').next().unwrap_or("");
+        if sec != section {
+            out.push_str(&format!("\n[{sec}]\n"));
+            section = sec;
+        }
+        out.push_str(&format!(
+            "  {:width$}  default {:<10}  {}\n  {:width$}  {}\n",
+            s.path,
+            s.default.value().to_string(),
+            s.doc,
+            "",
+            s.kind.allowed()
+        ));
+    }
+    out.push_str(&format!(
+        "\nInspection levels are tables under [inspection.levels.NAME]; a scenario that lists levels replaces\nthe inherited ones. Without any, one level \"{}\" with rate {}, detect {}, burden {} is used.\n",
+        DEFAULT_LEVEL.0, DEFAULT_LEVEL.1, DEFAULT_LEVEL.2, DEFAULT_LEVEL.3
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_default_passes_its_own_check() {
+        for s in REGISTRY {
+            assert!(check_value(s, s.default.value()).is_ok(), "{}", s.path);
+        }
+    }
+
+    #[test]
+    fn out_of_range_value_names_the_range() {
+        let mut r = Resolved::defaults();
+        let e = r.set("regime.exempt", Value::Float(1.4), Origin::Override("--set".into())).unwrap_err();
+        assert_eq!(e.to_string(), "--set: regime.exempt = 1.4 is outside [0, 1]");
+    }
+
+    #[test]
+    fn unknown_path_gets_a_hint() {
+        let e = unknown_field("regime.exemt", &Origin::Default);
+        assert!(e.message.contains("regime.exempt"), "{}", e.message);
+        let e = unknown_field("penalty", &Origin::Default);
+        assert!(e.message.contains("regime.penalty"), "{}", e.message);
+    }
+
+    #[test]
+    fn level_paths_resolve_and_create_the_level() {
+        let mut r = Resolved::defaults();
+        r.set_text("inspection.levels.national.rate", "0.5", Origin::Override("--set".into())).unwrap();
+        assert_eq!(r.level_names(), vec!["merged".to_string(), "national".to_string()]);
+        assert_eq!(r.get("inspection.levels.national.detect"), Some(&Value::Float(0.5)));
+    }
+
+    #[test]
+    fn cli_values_are_parsed_by_kind() {
+        let mut r = Resolved::defaults();
+        r.set_text("regime.rule", "points", Origin::Default).unwrap();
+        assert_eq!(r.s("regime.rule"), "points");
+        assert!(r.set_text("regime.rule", "shoot", Origin::Default).is_err());
+        assert!(r.set_text("population.cadres", "0", Origin::Default).is_err());
+        assert!(r.set_text("population.cadres", "2.5", Origin::Default).is_err());
+        r.set_text("population.cadres", "30", Origin::Default).unwrap();
+        assert_eq!(r.i("population.cadres"), 30);
+        assert!(r.set_text("regime.penalty", "abc", Origin::Default).is_err());
+        assert!(r.set_text("regime.penalty", "NaN", Origin::Default).is_err());
+        r.set_text("learning.initial", "[1, 2.5]", Origin::Default).unwrap();
+        assert_eq!(r.list("learning.initial"), &[1.0, 2.5]);
+    }
+
+    #[test]
+    fn resolved_toml_round_trips_through_the_json_shape() {
+        let r = Resolved::defaults();
+        let j = r.to_json();
+        assert_eq!(j["regime"]["penalty"], serde_json::json!(2.0));
+        assert_eq!(j["inspection"]["levels"]["merged"]["rate"], serde_json::json!(1.0));
+        assert!(r.to_toml().contains("[inspection.levels.merged]"));
+    }
+}

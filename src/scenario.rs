@@ -1,0 +1,342 @@
+//! Scenario files: TOML -> checked parameter values -> a [`Scenario`].
+//!
+//! A scenario file holds sections of the parameter registry ([`crate::params::REGISTRY`]), may
+//! name a `base` scenario whose values it overrides, and opens with a comment saying what it
+//! represents. Every value is checked against the registry as it is read, so errors name the file,
+//! the line and the field. Command-line overrides (`--set path=value`) go through the same checks.
+//! Cross-field rules (such as `psi_min <= psi_max`) are checked by [`crate::model::Params::from_resolved`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml_edit::{ImDocument, Item, Value as TomlValue};
+
+use crate::model::Params;
+use crate::params::{self, Origin, ParamError, Resolved, Value, LEVEL_PREFIX};
+
+/// Keys allowed at the top of a scenario file besides the parameter sections.
+const META_KEYS: &[&str] = &["base", "name", "description"];
+
+/// A scenario could not be read or is invalid.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    Io {
+        /// The file.
+        file: String,
+        /// What the operating system said.
+        message: String,
+    },
+    /// The file is not valid TOML.
+    Syntax {
+        /// The file.
+        file: String,
+        /// Line of the error, if known.
+        line: Option<usize>,
+        /// What the parser said.
+        message: String,
+    },
+    /// A field is unknown or its value is not allowed.
+    Param(ParamError),
+    /// Base scenarios refer to each other in a cycle.
+    Cycle(String),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Io { file, message } => write!(f, "{file}: cannot read the scenario: {message}"),
+            ScenarioError::Syntax { file, line: Some(l), message } => write!(f, "{file} line {l}: invalid TOML: {message}"),
+            ScenarioError::Syntax { file, line: None, message } => write!(f, "{file}: invalid TOML: {message}"),
+            ScenarioError::Param(e) => write!(f, "{e}"),
+            ScenarioError::Cycle(chain) => write!(f, "base scenarios form a cycle: {chain}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl From<ParamError> for ScenarioError {
+    fn from(e: ParamError) -> Self {
+        ScenarioError::Param(e)
+    }
+}
+
+/// A scenario: its name, what it represents, and a value for every parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Short name (the file stem unless the file sets `name`).
+    pub name: String,
+    /// What the scenario represents (the file's `description`, or its opening comment).
+    pub description: String,
+    /// The file it was read from, if any.
+    pub source: Option<PathBuf>,
+    /// Every parameter's value.
+    pub resolved: Resolved,
+}
+
+impl Scenario {
+    /// The built-in defaults of MODEL.md, with no file.
+    pub fn defaults() -> Self {
+        Scenario { name: "defaults".into(), description: "MODEL.md defaults".into(), source: None, resolved: Resolved::defaults() }
+    }
+
+    /// Reads a scenario file (and its bases).
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let mut chain = Vec::new();
+        load_chain(path, &mut chain)
+    }
+
+    /// Reads a scenario from TOML text; `file` names it in error messages and resolves `base`.
+    pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ScenarioError> {
+        let mut chain = vec![file.to_path_buf()];
+        parse_into(text, file, &mut chain)
+    }
+
+    /// Applies `--set path=value` overrides, checked like file values.
+    pub fn apply_sets(&mut self, sets: &[(String, String)]) -> Result<(), ScenarioError> {
+        for (path, text) in sets {
+            self.resolved.set_text(path, text, Origin::Override(format!("--set {path}={text}")))?;
+        }
+        Ok(())
+    }
+
+    /// Applies numeric overrides of a design point (sweeps, sensitivity analysis).
+    pub fn apply_numeric(&mut self, values: &[(String, f64)], what: &str) -> Result<(), ScenarioError> {
+        for (path, x) in values {
+            let spec = params::spec_for(path).ok_or_else(|| params::unknown_field(path, &Origin::Override(what.into())))?;
+            let v = match spec.kind {
+                params::Kind::Int { .. } => Value::Int(x.round() as i64),
+                _ => Value::Float(*x),
+            };
+            self.resolved.set(path, v, Origin::Override(what.into()))?;
+        }
+        Ok(())
+    }
+
+    /// Checks cross-field rules and builds the model parameters.
+    pub fn params(&self) -> Result<Params, ScenarioError> {
+        Params::from_resolved(&self.resolved).map_err(ScenarioError::Param)
+    }
+}
+
+fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+    let shown = path.display().to_string();
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    if chain.contains(&canonical) {
+        let names: Vec<String> = chain.iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect();
+        return Err(ScenarioError::Cycle(names.join(" -> ")));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io { file: shown.clone(), message: e.to_string() })?;
+    chain.push(canonical);
+    let s = parse_into(&text, path, chain)?;
+    chain.pop();
+    Ok(s)
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+fn opening_comment(text: &str) -> String {
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix('#') {
+            lines.push(c.trim().to_string());
+        } else if t.is_empty() && lines.is_empty() {
+            continue;
+        } else {
+            break;
+        }
+    }
+    lines.join(" ").trim().to_string()
+}
+
+fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+    let shown = file.display().to_string();
+    let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Syntax {
+        file: shown.clone(),
+        line: e.span().map(|s| line_of(text, s.start)),
+        message: e.message().trim().to_string(),
+    })?;
+    let root = doc.as_table();
+    let origin_at = |offset: Option<std::ops::Range<usize>>| Origin::File {
+        file: shown.clone(),
+        line: offset.map(|s| line_of(text, s.start)).unwrap_or(0),
+    };
+
+    // Meta keys first: base, name, description.
+    let meta_str = |key: &str| -> Result<Option<String>, ScenarioError> {
+        match root.get_key_value(key) {
+            None => Ok(None),
+            Some((k, Item::Value(TomlValue::String(s)))) => {
+                let _ = k;
+                Ok(Some(s.value().clone()))
+            }
+            Some((k, _)) => {
+                Err(ParamError { origin: origin_at(k.span()).to_string(), field: key.to_string(), message: "must be a string".into() }
+                    .into())
+            }
+        }
+    };
+    let base = meta_str("base")?;
+    let name = meta_str("name")?;
+    let description = meta_str("description")?;
+
+    let mut scenario = match &base {
+        Some(b) => {
+            let base_path = file.parent().unwrap_or(Path::new(".")).join(b);
+            load_chain(&base_path, chain)?
+        }
+        None => Scenario::defaults(),
+    };
+
+    let mut leaves = Vec::new();
+    for (key, item) in root.iter() {
+        if META_KEYS.contains(&key) {
+            continue;
+        }
+        let span = root.get_key_value(key).and_then(|(k, _)| k.span());
+        flatten(key.to_string(), item, span, &mut leaves);
+    }
+    // A file that lists inspection levels replaces the inherited ones.
+    if leaves.iter().any(|(p, _, _)| p.starts_with(LEVEL_PREFIX)) {
+        scenario.resolved.clear_levels();
+    }
+    for (path, leaf, span) in leaves {
+        let origin = origin_at(span);
+        let value = match leaf {
+            Leaf::Value(v) => v,
+            Leaf::Bad(what) => {
+                if params::spec_for(&path).is_none() {
+                    return Err(params::unknown_field(&path, &origin).into());
+                }
+                return Err(ParamError { origin: origin.to_string(), field: path, message: what }.into());
+            }
+        };
+        scenario.resolved.set(&path, value, origin)?;
+    }
+    // Make sure every level exists with all fields, even if the file gave only some.
+    scenario.name = name.unwrap_or_else(|| file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into()));
+    scenario.description = description.unwrap_or_else(|| opening_comment(text));
+    scenario.source = Some(file.to_path_buf());
+    Ok(scenario)
+}
+
+enum Leaf {
+    Value(Value),
+    Bad(String),
+}
+
+fn flatten(path: String, item: &Item, span: Option<std::ops::Range<usize>>, out: &mut Vec<(String, Leaf, Option<std::ops::Range<usize>>)>) {
+    match item {
+        Item::None => {}
+        Item::Table(t) => {
+            for (k, sub) in t.iter() {
+                let s = t.get_key_value(k).and_then(|(key, _)| key.span()).or_else(|| span.clone());
+                flatten(format!("{path}.{k}"), sub, s, out);
+            }
+        }
+        Item::ArrayOfTables(_) => out.push((path, Leaf::Bad("must not be an array of tables".into()), span)),
+        Item::Value(TomlValue::InlineTable(t)) => {
+            for (k, sub) in t.iter() {
+                let s = t.get_key_value(k).and_then(|(key, _)| key.span()).or_else(|| span.clone());
+                flatten(format!("{path}.{k}"), &Item::Value(sub.clone()), s, out);
+            }
+        }
+        Item::Value(v) => {
+            let leaf = match v {
+                TomlValue::Float(f) => Leaf::Value(Value::Float(*f.value())),
+                TomlValue::Integer(i) => Leaf::Value(Value::Int(*i.value())),
+                TomlValue::Boolean(b) => Leaf::Value(Value::Bool(*b.value())),
+                TomlValue::String(s) => Leaf::Value(Value::Str(s.value().clone())),
+                TomlValue::Array(a) => {
+                    let nums: Option<Vec<f64>> = a
+                        .iter()
+                        .map(|x| match x {
+                            TomlValue::Float(f) => Some(*f.value()),
+                            TomlValue::Integer(i) => Some(*i.value() as f64),
+                            _ => None,
+                        })
+                        .collect();
+                    match nums {
+                        Some(v) => Leaf::Value(Value::List(v)),
+                        None => Leaf::Bad("must be a list of numbers".into()),
+                    }
+                }
+                TomlValue::Datetime(_) => Leaf::Bad("is a date; expected a number, word or flag".into()),
+                TomlValue::InlineTable(_) => unreachable!("handled above"),
+            };
+            out.push((path, leaf, span));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::from_toml_str(text, Path::new("x.toml"))
+    }
+
+    #[test]
+    fn values_override_defaults_and_keep_their_line() {
+        let s = parse("# A test regime.\n[regime]\nexempt = 0.9\n").unwrap();
+        assert_eq!(s.resolved.get("regime.exempt"), Some(&Value::Float(0.9)));
+        assert_eq!(s.resolved.origin("regime.exempt"), Some(&Origin::File { file: "x.toml".into(), line: 3 }));
+        assert_eq!(s.description, "A test regime.");
+        assert_eq!(s.name, "x");
+    }
+
+    #[test]
+    fn errors_name_file_line_field_and_range() {
+        let e = parse("[regime]\n\nexempt = 1.4\n").unwrap_err();
+        assert_eq!(e.to_string(), "x.toml line 3: regime.exempt = 1.4 is outside [0, 1]");
+        let e = parse("[regime]\nexemt = 0.4\n").unwrap_err();
+        assert!(e.to_string().starts_with("x.toml line 2: regime.exemt is not a known parameter; did you mean `regime.exempt`?"), "{e}");
+        let e = parse("[population]\ncadres = 0\n").unwrap_err();
+        assert!(e.to_string().contains("population.cadres = 0 is outside [1,"), "{e}");
+        let e = parse("[inspection.levels.a]\nrate = -1\n").unwrap_err();
+        assert!(e.to_string().contains("line 2: inspection.levels.a.rate = -1"), "{e}");
+        let e = parse("[regime\n").unwrap_err();
+        assert!(e.to_string().starts_with("x.toml line 1: invalid TOML"), "{e}");
+        let e = parse("[regime]\nrule = 3\n").unwrap_err();
+        assert!(e.to_string().contains("wrong type"), "{e}");
+    }
+
+    #[test]
+    fn listed_levels_replace_the_inherited_ones() {
+        let s = parse("[inspection.levels.national]\nrate = 0.1\ndetect = 0.9\n[inspection.levels.county]\nrate = 2\n").unwrap();
+        assert_eq!(s.resolved.level_names(), vec!["county".to_string(), "national".to_string()]);
+        assert_eq!(s.resolved.get("inspection.levels.county.detect"), Some(&Value::Float(0.5)));
+    }
+
+    #[test]
+    fn base_scenarios_are_followed_and_cycles_caught() {
+        let dir = std::env::temp_dir().join(format!("cadresim-scn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.toml"), "[regime]\npenalty = 3.0\nexempt = 0.2\n").unwrap();
+        std::fs::write(dir.join("b.toml"), "base = \"a.toml\"\n[regime]\nexempt = 0.7\n").unwrap();
+        let s = Scenario::load(&dir.join("b.toml")).unwrap();
+        assert_eq!(s.resolved.get("regime.penalty"), Some(&Value::Float(3.0)));
+        assert_eq!(s.resolved.get("regime.exempt"), Some(&Value::Float(0.7)));
+        std::fs::write(dir.join("c.toml"), "base = \"d.toml\"\n").unwrap();
+        std::fs::write(dir.join("d.toml"), "base = \"c.toml\"\n").unwrap();
+        assert!(matches!(Scenario::load(&dir.join("c.toml")), Err(ScenarioError::Cycle(_))));
+        let e = Scenario::load(&dir.join("missing.toml")).unwrap_err();
+        assert!(e.to_string().contains("missing.toml: cannot read"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn set_overrides_are_checked() {
+        let mut s = Scenario::defaults();
+        s.apply_sets(&[("regime.exempt".into(), "0.9".into())]).unwrap();
+        assert_eq!(s.resolved.get("regime.exempt"), Some(&Value::Float(0.9)));
+        let e = s.apply_sets(&[("regime.exempt".into(), "1.5".into())]).unwrap_err();
+        assert_eq!(e.to_string(), "--set regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
+        assert!(s.apply_sets(&[("nope.x".into(), "1".into())]).is_err());
+    }
+}
