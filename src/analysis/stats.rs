@@ -85,7 +85,8 @@ mod tests {
         assert!((s.sd - (5.0f64 / 3.0).sqrt()).abs() < 1e-12);
         // t(0.975, 3) = 3.182446
         let half = 3.182446305 * s.sd / 2.0;
-        assert!((s.high - (2.5 + half)).abs() < 1e-6);
+        // Hill (1970) is accurate to about 1e-6 relative for small df.
+        assert!((s.high - (2.5 + half)).abs() < 1e-5);
         assert!(Summary::of([7.0]).low.is_nan());
         assert!(Summary::of([]).mean.is_nan());
     }
