@@ -28,6 +28,24 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Reproduce known analytic results and the study's patterns through the engine.
+    Verify {
+        /// Smaller, faster version (the one the test suite runs).
+        #[arg(long)]
+        quick: bool,
+        /// Also write the results as a Markdown table to this file.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Master seed.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
+        /// Folder of the shipped scenarios (with `verify/` inside).
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+        /// Worker threads (default: all cores).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        threads: Option<u64>,
+    },
     /// List every parameter with its default, allowed range and meaning.
     Params,
     /// List every output metric.

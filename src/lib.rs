@@ -32,3 +32,4 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod scenario;
+pub mod verify;

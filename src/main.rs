@@ -14,6 +14,10 @@ fn main() {
     let result: Result<(), AppError> = match &cli.command {
         Command::Run(args) => app::run::run(args, &mut out),
         Command::Check { scenarios, sets } => app::check(scenarios, sets, &mut out),
+        Command::Verify { quick, report, seed, scenarios, threads } => {
+            let settings = cadresim::verify::Settings { quick: *quick, seed: *seed, scenarios: scenarios.clone() };
+            app::verify(&settings, report.as_deref(), *threads, &mut out)
+        }
         Command::Params => write!(out, "{}", cadresim::params::listing()).map_err(AppError::from),
         Command::Metrics => write!(out, "{}", app::metrics_listing()).map_err(AppError::from),
     };

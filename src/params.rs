@@ -266,7 +266,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!(
         "inspection.levels.*.rate",
         Kind::Float { min: 0.0, max: 1000.0 },
-        DefaultValue::F(0.0),
+        DefaultValue::F(1.0),
         "visits per period of this level (Poisson mean, or exact count if random = false)"
     ),
     spec!("inspection.levels.*.detect", P01, DefaultValue::F(0.5), "d_l: probability that one visit finds a given error"),
@@ -384,7 +384,7 @@ pub fn is_level_name(name: &str) -> bool {
 pub fn suggest(path: &str) -> Option<String> {
     let mut candidates: Vec<String> = REGISTRY.iter().filter(|s| !s.path.contains('*')).map(|s| s.path.to_string()).collect();
     if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
-        if let Some((name, _)) = rest.split_once('.') {
+        if let Some((name, _)) = rest.split_once('.').filter(|(n, _)| is_level_name(n)) {
             for s in REGISTRY.iter().filter(|s| s.path.contains('*')) {
                 candidates.push(s.path.replace('*', name));
             }

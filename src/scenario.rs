@@ -158,7 +158,7 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Syntax {
         file: shown.clone(),
         line: e.span().map(|s| line_of(text, s.start)),
-        message: e.message().trim().to_string(),
+        message: e.message().split_whitespace().collect::<Vec<_>>().join(" "),
     })?;
     let root = doc.as_table();
     let origin_at = |offset: Option<std::ops::Range<usize>>| Origin::File {

@@ -70,7 +70,7 @@ impl AppError {
     /// Process exit code: 2 for bad input, 1 for failures, 130 for an interrupt.
     pub fn exit_code(&self) -> i32 {
         match self {
-            AppError::Scenario(_) | AppError::Usage(_) => 2,
+            AppError::Scenario(_) | AppError::Usage(_) | AppError::Output(OutputError::Exists { .. }) => 2,
             AppError::Output(_) | AppError::Failed(_) => 1,
             AppError::Cancelled => 130,
         }
@@ -111,6 +111,38 @@ pub fn check(paths: &[std::path::PathBuf], sets: &[String], out: &mut dyn Write)
             m.actions.len(),
             m.params.periods
         )?;
+    }
+    Ok(())
+}
+
+/// `cadresim verify`: runs every verification case, prints the report, optionally writes it as
+/// Markdown, and fails if any case fails.
+pub fn verify(
+    settings: &crate::verify::Settings,
+    report: Option<&Path>,
+    threads: Option<u64>,
+    out: &mut dyn Write,
+) -> Result<(), AppError> {
+    use crate::verify::{markdown_report, run_all, text_report, VerifyError};
+    if !settings.scenarios.join("verify").is_dir() {
+        return Err(AppError::Usage(format!(
+            "{}: no verify/ folder of scenarios here; run from the cadresim folder or pass --scenarios DIR",
+            settings.scenarios.display()
+        )));
+    }
+    progress::install_interrupt_handler();
+    let checks = with_threads(threads, || run_all(settings, &progress::Interruptible))?.map_err(|e| match e {
+        VerifyError::Scenario(e) => AppError::Scenario(e),
+        VerifyError::Cancelled => AppError::Cancelled,
+    })?;
+    write!(out, "{}", text_report(&checks))?;
+    if let Some(path) = report {
+        crate::output::write_atomic(path, markdown_report(&checks, settings).as_bytes())?;
+        writeln!(out, "report written to {}", path.display())?;
+    }
+    let failed = checks.iter().filter(|c| !c.pass).count();
+    if failed > 0 {
+        return Err(AppError::Failed(format!("{failed} verification check(s) failed")));
     }
     Ok(())
 }

@@ -70,3 +70,14 @@ impl Progress for Bar {
         interrupted()
     }
 }
+
+/// A [`Progress`] that shows nothing but honours Ctrl-C.
+pub struct Interruptible;
+
+impl Progress for Interruptible {
+    fn advance(&self, _: u64) {}
+
+    fn cancelled(&self) -> bool {
+        interrupted()
+    }
+}

@@ -126,8 +126,11 @@ fn run_with_cadre_rows(
     let file = std::fs::File::create(path).map_err(|e| OutputError::Io { path: path.to_path_buf(), message: e.to_string() })?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let io = |e: std::io::Error| AppError::Output(OutputError::Io { path: path.to_path_buf(), message: e.to_string() });
-    writeln!(w, "rep,period,county,township,cadre,s,m,innovate,ability,psi,corrupt,sanctioned,promoted,rank,block_left,fatigue,payoff")
-        .map_err(io)?;
+    writeln!(
+        w,
+        "rep,period,county,township,cadre,s,m,innovate,ability,psi,corrupt,sanctioned,promoted,rank,block_left,fatigue,payoff,tenure"
+    )
+    .map_err(io)?;
     let per_period = model.params.total_cadres() as u64;
     let mut results = Vec::new();
     let mut line = String::with_capacity(256);
@@ -146,7 +149,7 @@ fn run_with_cadre_rows(
                     use std::fmt::Write as _;
                     let _ = writeln!(
                         line,
-                        "{rep},{},{},{},{i},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        "{rep},{},{},{},{i},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                         t + 1,
                         town.county + 1,
                         town.id + 1,
@@ -161,7 +164,8 @@ fn run_with_cadre_rows(
                         c.rank,
                         c.block_left,
                         num(c.fatigue),
-                        num(c.payoff)
+                        num(c.payoff),
+                        c.tenure
                     );
                     w.write_all(line.as_bytes()).map_err(io)?;
                 }

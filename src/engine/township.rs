@@ -68,6 +68,7 @@ pub struct Scratch {
     effort: Vec<EffortOutcome>,
     judged: Vec<Judgement>,
     actions: Vec<u32>,
+    payoffs: Vec<f64>,
     ranking: Vec<(f64, u32)>,
     position: Vec<u32>,
     levels: Vec<EffortOutcome>,
@@ -80,6 +81,7 @@ impl Scratch {
         self.effort.resize(cadres, EffortOutcome::default());
         self.judged.resize(cadres, Judgement::default());
         self.actions.resize(cadres, 0);
+        self.payoffs.resize(cadres, 0.0);
         self.position.resize(cadres, 0);
         self.levels.resize(model.actions.levels.len(), EffortOutcome::default());
         self.pay.resize(model.actions.len(), 0.0);
@@ -210,7 +212,7 @@ impl Township {
             }
 
             // Sums for the outputs.
-            let sanctioned = j.sanction > 0.0;
+            let sanctioned = j.sanctioned();
             let avoider = act.s < p.avoider_below;
             let diligent = act.s >= p.diligent_from;
             let pr = f64::from(u8::from(promoted));
@@ -252,6 +254,7 @@ impl Township {
             cadre.rank += u32::from(promoted);
             cadre.fatigue = f_next;
             cadre.payoff = u;
+            scratch.payoffs[i] = u;
             cadre.tenure += 1;
             cadre.last_action = chosen as u32;
             cadre.last_sanctioned = sanctioned;
@@ -275,7 +278,9 @@ impl Township {
                 if k >= i {
                     k += 1;
                 }
-                let prob = imitation_probability(self.cadres[k].payoff, self.cadres[i].payoff, p.learning.temperature);
+                // This period's payoffs and actions, so a peer replaced earlier in this pass
+                // is compared as the cadre who actually played.
+                let prob = imitation_probability(scratch.payoffs[k], scratch.payoffs[i], p.learning.temperature);
                 if rng.random::<f64>() < prob {
                     copy = scratch.actions[k];
                 }

@@ -305,6 +305,16 @@ impl Params {
                 r,
             ));
         }
+        if self.learning.rule == LearningRule::Imitation && self.learning.imitate == 0.0 {
+            return Err(cross_error(
+                "learning.imitate",
+                "= 0 with learning.rule = \"imitation\": cadres would never imitate; set learning.imitate in (0, 1]".into(),
+                r,
+            ));
+        }
+        if self.learning.rule == LearningRule::RothErev && self.learning.initial.iter().any(|&x| x < 0.0) {
+            return Err(cross_error("learning.initial", "has a negative value; Roth-Erev propensities must be >= 0".into(), r));
+        }
         let cadres = self.total_cadres() as u64;
         if cadres.saturating_mul(n_actions as u64) > MAX_ATTRACTIONS {
             return Err(cross_error(

@@ -159,7 +159,8 @@ pub fn poisson_inv(u: f64, e: f64, lambda: f64) -> u32 {
     let mut k = 0u32;
     let mut p = (-lambda).exp();
     let mut cdf = p;
-    while u > cdf && k < 100_000 {
+    // Stop where the remaining mass is below rounding (u = 1 would otherwise never be reached).
+    while u > cdf && cdf < 1.0 - 1e-15 && k < 100_000 {
         k += 1;
         p *= lambda / k as f64;
         cdf += p;
@@ -216,7 +217,7 @@ pub struct Judgement {
     pub misconduct_exempted: u32,
     /// Sanctioned, and honest errors were among the unexempted findings.
     pub errors_sanctioned: bool,
-    /// Sanction size.
+    /// Sanction size (utility loss is `loss_aversion * sanction`).
     pub sanction: f64,
     /// Disqualified for this round (veto).
     pub disqualified: bool,
@@ -254,9 +255,17 @@ pub fn judge(p: &Params, m: f64, e: &EffortOutcome, sh: &Shocks) -> Judgement {
         findings,
         exempted: err_ex + sf_ex + mis_ex,
         misconduct_exempted: mis_ex,
-        errors_sanctioned: err_kept > 0 && sanction > 0.0,
+        errors_sanctioned: err_kept > 0 && (sanction > 0.0 || disqualified),
         sanction,
         disqualified,
+    }
+}
+
+impl Judgement {
+    /// Whether the cadre was sanctioned: disqualified by the veto (even at penalty 0) or
+    /// charged a positive penalty.
+    pub fn sanctioned(&self) -> bool {
+        self.disqualified || self.sanction > 0.0
     }
 }
 

@@ -34,6 +34,7 @@ pub struct Staging {
     staging: PathBuf,
     files: Vec<String>,
     committed: bool,
+    force: bool,
 }
 
 /// Names of files that mark a directory as holding cadresim results.
@@ -57,7 +58,7 @@ impl Staging {
             fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         }
         fs::create_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
-        Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false })
+        Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false, force })
     }
 
     /// The final directory.
@@ -96,8 +97,17 @@ impl Staging {
         &self.files
     }
 
-    /// Moves every staged file into the output directory (each move is an atomic rename).
+    /// Moves every staged file into the output directory (each move is an atomic rename). When
+    /// overwriting (`force`), files of the previous run that this run does not write (listed in
+    /// its manifest) are removed, so the directory never mixes two runs.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, OutputError> {
+        if self.force {
+            for old in previous_files(&self.dir) {
+                if !self.files.contains(&old) && !old.contains("..") && !old.starts_with('/') {
+                    let _ = fs::remove_file(self.dir.join(&old));
+                }
+            }
+        }
         let mut out = Vec::new();
         for name in &self.files {
             let from = self.staging.join(name);
@@ -115,6 +125,13 @@ impl Staging {
         self.committed = true;
         Ok(out)
     }
+}
+
+/// Files listed in the manifest of a previous run in `dir` (empty if there is none).
+fn previous_files(dir: &Path) -> Vec<String> {
+    let Ok(text) = fs::read_to_string(dir.join("manifest.json")) else { return Vec::new() };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else { return Vec::new() };
+    v["files"].as_array().map(|a| a.iter().filter_map(|f| f.as_str().map(String::from)).collect()).unwrap_or_default()
 }
 
 impl Drop for Staging {
