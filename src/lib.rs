@@ -31,5 +31,6 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod params;
+pub mod plot;
 pub mod scenario;
 pub mod verify;

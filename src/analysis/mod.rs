@@ -2,4 +2,6 @@
 //! functions work on numbers, so they can be tested on cases with known answers.
 
 pub mod runs;
+pub mod sensitivity;
+pub mod sobol_seq;
 pub mod stats;

@@ -1,0 +1,132 @@
+//! Bar charts with error whiskers: one bar per category, or grouped bars
+//! with one bar per series inside each category.
+
+use std::iter::once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::layout::{self, Axis, Frame, LegendItem, Swatch};
+use super::output::Figure;
+use super::style::{self, series_color, HEIGHT, INK, WIDTH};
+use super::{Bar, PlotError};
+
+/// Share of a category slot taken by its bars.
+const GROUP_WIDTH: f64 = 0.72;
+const MARGIN_RIGHT: u32 = 40;
+
+/// Draws a titled bar chart: `cells[c]` holds the bars of category `c` with
+/// their colours.
+fn draw_bar_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    y_label: &str,
+    items: &[LegendItem],
+    categories: &[String],
+    cells: &[Vec<(&Bar, RGBColor)>],
+) -> Result<(), PlotError> {
+    let (top, rest) = root.split_vertically(layout::title_height(title));
+    layout::draw_title(&top, title, style::TITLE, true)?;
+    let (legend, plot) = rest.split_vertically(layout::legend_height(items, WIDTH));
+    layout::draw_legend(&legend, items)?;
+
+    let n = categories.len();
+    let values = cells.iter().flatten().filter(|(b, _)| layout::ok(b.mean)).flat_map(|(b, _)| [b.mean, b.low, b.high]);
+    let y = Axis::auto(values, 0.06, true, 6);
+    let x = Axis::at(-0.5, n.max(1) as f64 - 0.5, Vec::new());
+    let mut frame = Frame {
+        x: &x,
+        y: &y,
+        x_label: "",
+        y_label,
+        x_grid: false,
+        x_area: Some(0),
+        y_area: None,
+        margin_top: 12,
+        margin_right: MARGIN_RIGHT,
+    };
+    let plot_w = WIDTH as i32 - frame.y_area_width() as i32 - MARGIN_RIGHT as i32 - 10;
+    let cats = layout::layout_categories(categories, plot_w / n.max(1) as i32);
+    frame.x_area = Some(layout::categories_height(&cats));
+    let mut chart = layout::build_chart(&plot, &frame)?;
+
+    let any = cells.iter().flatten().any(|(b, _)| layout::ok(b.mean));
+    if !any {
+        layout::draw_no_data(&chart, &frame)?;
+    }
+    if y.lo < 0.0 {
+        chart.draw_series(once(PathElement::new(vec![(x.lo, 0.0), (x.hi, 0.0)], INK.stroke_width(2))))?;
+    }
+    for (c, bars) in cells.iter().enumerate() {
+        let k = bars.len().max(1) as f64;
+        let w = GROUP_WIDTH / k;
+        for (j, (bar, color)) in bars.iter().enumerate() {
+            let center = c as f64 - GROUP_WIDTH / 2.0 + (j as f64 + 0.5) * w;
+            let half = if bars.len() > 1 { w * 0.45 } else { w * 0.5 };
+            if layout::ok(bar.mean) {
+                chart.draw_series(once(Rectangle::new([(center - half, 0.0), (center + half, y.clamp(bar.mean))], color.filled())))?;
+            }
+            if layout::ok(bar.low) && layout::ok(bar.high) {
+                let (lo, hi) = (y.clamp(bar.low), y.clamp(bar.high));
+                let cap = (w * 0.22).min(0.1);
+                let whisker = INK.stroke_width(3);
+                chart.draw_series(once(PathElement::new(vec![(center, lo), (center, hi)], whisker)))?;
+                for v in [lo, hi] {
+                    chart.draw_series(once(PathElement::new(vec![(center - cap, v), (center + cap, v)], whisker)))?;
+                }
+            }
+        }
+    }
+
+    let centers: Vec<i32> = (0..n).map(|c| chart.backend_coord(&(c as f64, y.lo)).0).collect();
+    let axis_y = chart.backend_coord(&(x.lo, y.lo)).1;
+    layout::draw_categories(root, &cats, &centers, axis_y)
+}
+
+/// See [`super::bars`].
+pub(crate) struct Bars<'a> {
+    pub title: &'a str,
+    pub y_label: &'a str,
+    pub bars: &'a [Bar],
+}
+
+impl Figure for Bars<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let many = self.bars.len() > style::PALETTE.len();
+        let categories: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
+        let cells: Vec<Vec<(&Bar, RGBColor)>> =
+            self.bars.iter().enumerate().map(|(i, b)| vec![(b, series_color(if many { 0 } else { i }))]).collect();
+        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells)
+    }
+}
+
+/// See [`super::grouped_bars`].
+pub(crate) struct GroupedBars<'a> {
+    pub title: &'a str,
+    pub y_label: &'a str,
+    pub groups: &'a [String],
+    pub series: &'a [(String, Vec<Bar>)],
+}
+
+impl Figure for GroupedBars<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
+        let items: Vec<LegendItem> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| LegendItem { label: name.clone(), color: series_color(i), swatch: Swatch::Fill })
+            .collect();
+        let cells: Vec<Vec<(&Bar, RGBColor)>> = (0..self.groups.len())
+            .map(|g| self.series.iter().enumerate().filter_map(|(i, (_, bars))| bars.get(g).map(|b| (b, series_color(i)))).collect())
+            .collect();
+        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells)
+    }
+}

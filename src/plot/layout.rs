@@ -1,0 +1,583 @@
+//! Layout helpers shared by the figures: axis ranges, ticks and tick labels,
+//! text measurement, titles, legends, the standard chart frame and category
+//! labels.
+
+use std::ops::Range;
+
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontDesc, FontTransform};
+
+use super::style::{self, FAMILY, GRID, INK};
+use super::PlotError;
+
+/// Coordinates of every chart: two [`Axis`] with explicitly computed ticks.
+pub(crate) type Coord = Cartesian2d<Axis, Axis>;
+
+/// Values with a larger magnitude are treated as missing, so that ranges
+/// and their spans stay finite.
+const HUGE: f64 = 1e300;
+
+/// Whether `v` can be plotted.
+pub(crate) fn ok(v: f64) -> bool {
+    v.is_finite() && v.abs() < HUGE
+}
+
+/// Smallest and largest plottable value, if any.
+pub(crate) fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    values.into_iter().filter(|v| ok(*v)).fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
+}
+
+/// Maximal runs of consecutive indices in `0..n` for which `good` holds.
+pub(crate) fn runs(n: usize, good: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for i in 0..n {
+        match (good(i), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..n);
+    }
+    out
+}
+
+/// A "nice" tick step (1, 2 or 5 times a power of ten) giving about
+/// `target` intervals over `span`.
+fn nice_step(span: f64, target: usize) -> f64 {
+    let raw = span / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let m = if norm < 1.5 {
+        1.0
+    } else if norm < 3.0 {
+        2.0
+    } else if norm < 7.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
+}
+
+/// Number of decimals needed to print `v` exactly (up to `max`).
+fn decimals_of(v: f64, max: usize) -> usize {
+    (0..max)
+        .find(|&d| {
+            let s = v * 10f64.powi(d as i32);
+            (s - s.round()).abs() < 1e-6 * s.abs().max(1.0)
+        })
+        .unwrap_or(max)
+}
+
+/// One axis: its range, tick positions and how to print tick labels.
+#[derive(Debug, Clone)]
+pub(crate) struct Axis {
+    /// Lower end of the axis.
+    pub lo: f64,
+    /// Upper end of the axis.
+    pub hi: f64,
+    /// Tick (and grid line) positions.
+    pub ticks: Vec<f64>,
+    decimals: usize,
+    scientific: bool,
+}
+
+impl Axis {
+    /// Axis covering the plottable `values`, padded by `pad` × span on each
+    /// side; with `zero` the axis also covers 0 and is not padded past it.
+    /// Constant data gets a range around the value; no data gives 0..1.
+    pub fn auto(values: impl IntoIterator<Item = f64>, pad: f64, zero: bool, target: usize) -> Axis {
+        let Some((mut lo, mut hi)) = bounds(values) else {
+            return Axis::fixed(0.0, 1.0, target);
+        };
+        if zero {
+            lo = lo.min(0.0);
+            hi = hi.max(0.0);
+        }
+        let span = hi - lo;
+        let wide = span > 1e-12 * lo.abs().max(hi.abs());
+        if !wide {
+            // With `zero` a degenerate range can only be all zeros.
+            return if zero { Axis::fixed(0.0, 1.0, target) } else { Axis::fixed(lo, hi, target) };
+        }
+        let lo = if zero && lo == 0.0 { 0.0 } else { lo - pad * span };
+        let hi = if zero && hi == 0.0 { 0.0 } else { hi + pad * span };
+        Axis::fixed(lo, hi, target)
+    }
+
+    /// Axis from `lo` to `hi` with about `target` nice ticks; a degenerate
+    /// range is widened around its value.
+    pub fn fixed(lo: f64, hi: f64, target: usize) -> Axis {
+        let (lo, hi) = if ok(lo) && ok(hi) { (lo.min(hi), lo.max(hi)) } else { (0.0, 1.0) };
+        // Written so that a NaN span also counts as degenerate.
+        let wide = hi - lo > 1e-12 * lo.abs().max(hi.abs());
+        let (lo, hi) = if !wide {
+            let d = lo.abs() * 0.1;
+            let d = if d > 1e-300 { d } else { 1.0 };
+            (lo - d, hi + d)
+        } else {
+            (lo, hi)
+        };
+        let step = nice_step(hi - lo, target);
+        let mut ticks = Vec::new();
+        let mut k = (lo / step - 1e-9).ceil();
+        while k * step <= hi + step * 1e-9 && ticks.len() < 200 {
+            let t = k * step;
+            ticks.push(if t.abs() < step * 1e-9 { 0.0 } else { t });
+            k += 1.0;
+        }
+        let decimals = (-(step.log10() + 1e-9).floor()).clamp(0.0, 12.0) as usize;
+        Axis::finish(lo, hi, ticks, decimals, step)
+    }
+
+    /// Axis from `lo` to `hi` with ticks exactly at `ticks` (printed with
+    /// as many decimals as the most precise of them needs, up to four).
+    pub fn at(lo: f64, hi: f64, ticks: Vec<f64>) -> Axis {
+        let decimals = ticks.iter().map(|t| decimals_of(*t, 4)).max().unwrap_or(0);
+        let step = ticks.windows(2).map(|w| (w[1] - w[0]).abs()).fold(f64::INFINITY, f64::min);
+        let step = if step.is_finite() && step > 0.0 { step } else { (hi - lo).abs() };
+        Axis::finish(lo, hi, ticks, decimals, step)
+    }
+
+    fn finish(lo: f64, hi: f64, ticks: Vec<f64>, decimals: usize, step: f64) -> Axis {
+        let big = lo.abs().max(hi.abs());
+        let scientific = big >= 1e6 || (big > 0.0 && big < 1e-3);
+        let decimals = if scientific {
+            // Mantissa digits needed to tell neighbouring ticks apart.
+            (big.log10().floor() - step.log10().floor()).clamp(0.0, 6.0) as usize
+        } else {
+            decimals
+        };
+        Axis { lo, hi, ticks, decimals, scientific }
+    }
+
+    /// The coordinate range with its ticks, for `build_cartesian_2d`.
+    pub fn coord(&self) -> Axis {
+        self.clone()
+    }
+
+    /// Tick label for `v`.
+    pub fn label(&self, v: f64) -> String {
+        if self.scientific {
+            return format!("{:.*e}", self.decimals, v);
+        }
+        let v = if v.abs() < 0.5 * 10f64.powi(-(self.decimals as i32)) { 0.0 } else { v };
+        format!("{:.*}", self.decimals, v)
+    }
+
+    /// Clamps `v` into the axis range (plotters does not clip).
+    pub fn clamp(&self, v: f64) -> f64 {
+        v.clamp(self.lo, self.hi)
+    }
+}
+
+/// A linear f64 coordinate whose ticks are exactly `ticks` (plotters' own
+/// f64 coordinate picks its ticks itself and prints them with `{:?}`).
+impl Ranged for Axis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let t = (value - self.lo) / (self.hi - self.lo);
+        let px = limit.0 as f64 + t * (limit.1 - limit.0) as f64;
+        if px.is_nan() {
+            limit.0
+        } else {
+            // Saturating: out-of-range values stay far outside, not wrapped.
+            px.round().clamp(-1e6, 1e6) as i32
+        }
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Regular text of `size`.
+pub(crate) fn font(size: f64) -> FontDesc<'static> {
+    (FAMILY, size).into_font()
+}
+
+/// Bold text of `size`.
+pub(crate) fn bold(size: f64) -> FontDesc<'static> {
+    (FAMILY, size, FontStyle::Bold).into_font()
+}
+
+/// Width and height of `text` in `font`, in pixels.
+pub(crate) fn measure(font: &FontDesc, text: &str) -> (i32, i32) {
+    let size = font.get_size();
+    font.box_size(text).map(|(w, h)| (w as i32, h as i32)).unwrap_or(((text.chars().count() as f64 * size * 0.6) as i32, size as i32))
+}
+
+/// `text` shortened with an ellipsis until it is at most `max_w` pixels wide.
+pub(crate) fn truncate(font: &FontDesc, text: &str, max_w: i32) -> String {
+    if measure(font, text).0 <= max_w {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    for n in (1..chars.len()).rev() {
+        let s: String = chars[..n].iter().collect::<String>() + "…";
+        if measure(font, &s).0 <= max_w {
+            return s;
+        }
+    }
+    "…".to_string()
+}
+
+/// Draws `text` at absolute canvas position `pos` on any area of the canvas.
+pub(crate) fn text_at<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    pos: (i32, i32),
+    style: TextStyle,
+) -> Result<(), PlotError> {
+    let (bx, by) = area.get_base_pixel();
+    area.draw(&Text::new(text.to_string(), (pos.0 - bx, pos.1 - by), style))?;
+    Ok(())
+}
+
+/// Height of the title strip.
+pub(crate) fn title_height(title: &str) -> u32 {
+    if title.trim().is_empty() {
+        24
+    } else {
+        (style::TITLE * 1.75) as u32
+    }
+}
+
+/// Draws `title` centred in `area`, shrinking or shortening it to fit.
+pub(crate) fn draw_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, size: f64, heavy: bool) -> Result<(), PlotError> {
+    if title.trim().is_empty() {
+        return Ok(());
+    }
+    let (w, h) = area.dim_in_pixel();
+    let max_w = w as i32 - 40;
+    let mut f = if heavy { bold(size) } else { font(size) };
+    let tw = measure(&f, title).0;
+    if tw > max_w {
+        let s = (size * max_w as f64 / tw as f64).max(size * 0.7);
+        f = if heavy { bold(s) } else { font(s) };
+    }
+    let text = truncate(&f, title, max_w);
+    let style = f.color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new(text, (w as i32 / 2, h as i32 / 2), style))?;
+    Ok(())
+}
+
+/// What the legend shows next to an entry's text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Swatch {
+    /// A plain line.
+    Line,
+    /// A line over a translucent band.
+    LineBand,
+    /// A filled square.
+    Fill,
+}
+
+/// One legend entry.
+#[derive(Debug, Clone)]
+pub(crate) struct LegendItem {
+    pub label: String,
+    pub color: RGBColor,
+    pub swatch: Swatch,
+}
+
+const SWATCH_W: i32 = 56;
+const SWATCH_GAP: i32 = 14;
+const ITEM_GAP: i32 = 48;
+
+fn legend_row_h() -> i32 {
+    (style::LEGEND * 1.45) as i32
+}
+
+/// Entries per row (with their widths) when laid out in `width` pixels.
+fn legend_rows(items: &[LegendItem], width: i32) -> Vec<Vec<(usize, i32, String)>> {
+    let f = font(style::LEGEND);
+    let max_text = (width - SWATCH_W - SWATCH_GAP - 20).max(60);
+    let mut rows: Vec<Vec<(usize, i32, String)>> = Vec::new();
+    let mut used = 0;
+    for (i, item) in items.iter().enumerate() {
+        let text = truncate(&f, &item.label, max_text);
+        let w = SWATCH_W + SWATCH_GAP + measure(&f, &text).0;
+        let fits = used == 0 || used + ITEM_GAP + w <= width;
+        if rows.is_empty() || !fits {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        used += if used == 0 { w } else { ITEM_GAP + w };
+        if let Some(row) = rows.last_mut() {
+            row.push((i, w, text));
+        }
+    }
+    rows
+}
+
+/// Height needed by the legend of `items` in a strip `width` pixels wide.
+pub(crate) fn legend_height(items: &[LegendItem], width: u32) -> u32 {
+    if items.is_empty() {
+        return 0;
+    }
+    let rows = legend_rows(items, width as i32 - 80).len() as i32;
+    (rows * legend_row_h() + 16) as u32
+}
+
+/// Draws a legend, rows centred horizontally, in `area`.
+pub(crate) fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, items: &[LegendItem]) -> Result<(), PlotError> {
+    let (w, _) = area.dim_in_pixel();
+    let rows = legend_rows(items, w as i32 - 80);
+    let row_h = legend_row_h();
+    let f = font(style::LEGEND);
+    for (r, row) in rows.iter().enumerate() {
+        let total: i32 = row.iter().map(|(_, w, _)| *w).sum::<i32>() + ITEM_GAP * (row.len() as i32 - 1);
+        let mut x = (w as i32 - total) / 2;
+        let cy = 8 + r as i32 * row_h + row_h / 2;
+        for (i, iw, text) in row {
+            let item = &items[*i];
+            let c = item.color;
+            match item.swatch {
+                Swatch::Line => {
+                    area.draw(&PathElement::new(vec![(x, cy), (x + SWATCH_W, cy)], c.stroke_width(style::LINE_WIDTH + 1)))?;
+                }
+                Swatch::LineBand => {
+                    area.draw(&Rectangle::new([(x, cy - 13), (x + SWATCH_W, cy + 13)], c.mix(style::BAND_ALPHA).filled()))?;
+                    area.draw(&PathElement::new(vec![(x, cy), (x + SWATCH_W, cy)], c.stroke_width(style::LINE_WIDTH + 1)))?;
+                }
+                Swatch::Fill => {
+                    area.draw(&Rectangle::new([(x + 8, cy - 17), (x + SWATCH_W - 8, cy + 17)], c.filled()))?;
+                }
+            }
+            let style = f.color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&Text::new(text.clone(), (x + SWATCH_W + SWATCH_GAP, cy), style))?;
+            x += iw + ITEM_GAP;
+        }
+    }
+    Ok(())
+}
+
+/// Everything needed to draw the axes of one chart.
+pub(crate) struct Frame<'s> {
+    pub x: &'s Axis,
+    pub y: &'s Axis,
+    pub x_label: &'s str,
+    pub y_label: &'s str,
+    /// Vertical grid lines at the x ticks.
+    pub x_grid: bool,
+    /// Height of the area under the plot; `None` for ticks plus `x_label`.
+    pub x_area: Option<u32>,
+    /// Width of the area left of the plot; `None` for ticks plus `y_label`.
+    pub y_area: Option<u32>,
+    pub margin_top: u32,
+    pub margin_right: u32,
+}
+
+impl Frame<'_> {
+    /// Height of the area holding x tick labels and the x description.
+    pub fn x_area_height(&self) -> u32 {
+        self.x_area.unwrap_or_else(|| {
+            let tick = measure(&font(style::TICK), "0").1;
+            let desc = if self.x_label.is_empty() { 0 } else { measure(&font(style::LABEL), self.x_label).1 + 14 };
+            (tick + 24 + desc) as u32
+        })
+    }
+
+    /// Width of the area holding y tick labels and the y description.
+    pub fn y_area_width(&self) -> u32 {
+        if let Some(w) = self.y_area {
+            return w;
+        }
+        let f = font(style::TICK);
+        let ticks = self.y.ticks.iter().map(|t| measure(&f, &self.y.label(*t)).0).max().unwrap_or(0);
+        let desc = if self.y_label.is_empty() { 0 } else { measure(&font(style::LABEL), "Ag").1 + 16 };
+        (ticks + 26 + desc) as u32
+    }
+}
+
+/// Builds a chart on `area` with light grid lines, tick labels and axis
+/// descriptions as given by `frame`.
+pub(crate) fn build_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    frame: &Frame,
+) -> Result<ChartContext<'a, DB, Coord>, PlotError> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(frame.margin_top)
+        .margin_right(frame.margin_right)
+        .margin_left(6)
+        .margin_bottom(4)
+        .x_label_area_size(frame.x_area_height())
+        .y_label_area_size(frame.y_area_width())
+        .build_cartesian_2d(frame.x.coord(), frame.y.coord())?;
+    {
+        let xfmt = |v: &f64| frame.x.label(*v);
+        let yfmt = |v: &f64| frame.y.label(*v);
+        let mut mesh = chart.configure_mesh();
+        mesh.x_label_formatter(&xfmt)
+            .y_label_formatter(&yfmt)
+            .x_label_style(font(style::TICK).color(&INK))
+            .y_label_style(font(style::TICK).color(&INK))
+            .axis_desc_style(font(style::LABEL).color(&INK))
+            .bold_line_style(GRID.stroke_width(1))
+            .light_line_style(TRANSPARENT)
+            .axis_style(INK.stroke_width(2))
+            .set_all_tick_mark_size(8);
+        if !frame.x_grid {
+            mesh.disable_x_mesh();
+        }
+        if !frame.x_label.is_empty() {
+            mesh.x_desc(frame.x_label);
+        }
+        if !frame.y_label.is_empty() {
+            mesh.y_desc(frame.y_label);
+        }
+        mesh.draw()?;
+    }
+    Ok(chart)
+}
+
+/// Writes "no data" in the middle of the plotting area.
+pub(crate) fn draw_no_data<DB: DrawingBackend>(chart: &ChartContext<DB, Coord>, frame: &Frame) -> Result<(), PlotError> {
+    let style = font(style::LABEL).color(&RGBColor(120, 120, 120)).pos(Pos::new(HPos::Center, VPos::Center));
+    chart.plotting_area().draw(&Text::new(
+        "no data".to_string(),
+        ((frame.x.lo + frame.x.hi) / 2.0, (frame.y.lo + frame.y.hi) / 2.0),
+        style,
+    ))?;
+    Ok(())
+}
+
+/// How category labels under a bar chart are drawn.
+#[derive(Debug, Clone)]
+pub(crate) enum Categories {
+    /// Horizontal, each label split into one or more lines.
+    Lines(Vec<Vec<String>>),
+    /// Rotated to read bottom-to-top, shortened if needed.
+    Vertical(Vec<String>),
+}
+
+/// Longest vertical category label, in pixels.
+const MAX_VERTICAL: i32 = 330;
+
+/// Splits `label` into words, keeping `_` and `-` at the end of a word and
+/// dropping spaces.
+fn words(label: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in label.chars() {
+        if c == ' ' {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(c);
+            if c == '_' || c == '-' || c == '/' {
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Greedy wrap of `label` into lines at most `width` wide; `None` if a word
+/// does not fit or more than `max_lines` lines are needed.
+fn wrap(f: &FontDesc, label: &str, width: i32, max_lines: usize) -> Option<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    for w in words(label) {
+        if measure(f, &w).0 > width {
+            return None;
+        }
+        match lines.last_mut() {
+            Some(last) => {
+                let joined = if last.ends_with(['_', '-', '/']) { format!("{last}{w}") } else { format!("{last} {w}") };
+                if measure(f, &joined).0 <= width {
+                    *last = joined;
+                } else {
+                    lines.push(w);
+                }
+            }
+            None => lines.push(w),
+        }
+    }
+    if lines.len() > max_lines {
+        return None;
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    Some(lines)
+}
+
+/// Chooses how to draw `labels` centred in slots `slot` pixels wide.
+pub(crate) fn layout_categories(labels: &[String], slot: i32) -> Categories {
+    let f = font(style::TICK);
+    let width = slot - 12;
+    let wrapped: Option<Vec<Vec<String>>> = labels.iter().map(|l| wrap(&f, l, width, 3)).collect();
+    match wrapped {
+        Some(lines) => Categories::Lines(lines),
+        None => Categories::Vertical(labels.iter().map(|l| truncate(&f, l, MAX_VERTICAL)).collect()),
+    }
+}
+
+fn line_height() -> i32 {
+    (style::TICK * 1.2) as i32
+}
+
+/// Height the category labels need below the axis.
+pub(crate) fn categories_height(c: &Categories) -> u32 {
+    let f = font(style::TICK);
+    let h = match c {
+        Categories::Lines(l) => l.iter().map(Vec::len).max().unwrap_or(1) as i32 * line_height(),
+        Categories::Vertical(l) => l.iter().map(|s| measure(&f, s).0).max().unwrap_or(0),
+    };
+    (h + 28) as u32
+}
+
+/// Draws category labels under the axis at absolute `y`, centred on the
+/// absolute x positions `centers`.
+pub(crate) fn draw_categories<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: &Categories,
+    centers: &[i32],
+    y: i32,
+) -> Result<(), PlotError> {
+    let f = font(style::TICK);
+    match c {
+        Categories::Lines(labels) => {
+            for (lines, &cx) in labels.iter().zip(centers) {
+                for (k, line) in lines.iter().enumerate() {
+                    let style = f.color(&INK).pos(Pos::new(HPos::Center, VPos::Top));
+                    text_at(area, line, (cx, y + 14 + k as i32 * line_height()), style)?;
+                }
+            }
+        }
+        Categories::Vertical(labels) => {
+            for (label, &cx) in labels.iter().zip(centers) {
+                let style = f.transform(FontTransform::Rotate270).color(&INK).pos(Pos::new(HPos::Right, VPos::Center));
+                text_at(area, label, (cx, y + 14), style)?;
+            }
+        }
+    }
+    Ok(())
+}
