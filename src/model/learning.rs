@@ -34,9 +34,34 @@ pub fn ewa_update_chosen(attr: &mut [f64], n: &mut f64, chosen: usize, payoff: f
     *n = n_new;
 }
 
+/// Most actions whose logit weights [`logit_choice`] keeps on the stack; larger grids recompute
+/// each weight in the second scan (same values, twice the exponentials).
+const LOGIT_STACK: usize = 64;
+
 /// Logit choice `P_j ∝ exp(lambda*A_j)`, sampled with the uniform `u` in [0, 1).
+///
+/// Each weight `exp(lambda*(A_j - max))` is computed once and used both for the total and for the
+/// cumulative scan: the same values summed in the same order as computing them twice, so the
+/// choice is bit-for-bit what the two-pass form gives, at half the exponentials.
 pub fn logit_choice(attr: &[f64], lambda: f64, u: f64) -> usize {
     let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if attr.len() <= LOGIT_STACK {
+        let mut w = [0.0f64; LOGIT_STACK];
+        let w = &mut w[..attr.len()];
+        for (x, &a) in w.iter_mut().zip(attr) {
+            *x = (lambda * (a - max)).exp();
+        }
+        let total: f64 = w.iter().sum();
+        let target = u * total;
+        let mut acc = 0.0;
+        for (j, &x) in w.iter().enumerate() {
+            acc += x;
+            if target < acc {
+                return j;
+            }
+        }
+        return attr.len() - 1;
+    }
     let total: f64 = attr.iter().map(|&a| (lambda * (a - max)).exp()).sum();
     let target = u * total;
     let mut acc = 0.0;
