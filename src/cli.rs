@@ -28,6 +28,30 @@ pub enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
     },
+    /// Compare scenarios with common random numbers: table of end-of-run means, differences, plots.
+    Compare(CompareArgs),
+    /// Sweep parameters over a grid or Latin hypercube: tidy CSV, summaries, line or heatmap plots.
+    Sweep(SweepArgs),
+    /// Global sensitivity analysis: Morris screening or Sobol' indices of one output metric.
+    Sensitivity(SensitivityArgs),
+    /// Combine the outputs of `--shard K/N` runs into exactly the files of an unsharded run.
+    Merge {
+        /// Shard output directories (all N of them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the combined results.
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite a directory that already holds results.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Re-render the plots (and tables) of a finished run, comparison, sweep or analysis from its
+    /// saved results, without simulating.
+    Plot {
+        /// Output directory of an earlier command.
+        dir: PathBuf,
+    },
     /// Reproduce known analytic results and the study's patterns through the engine.
     Verify {
         /// Smaller, faster version (the one the test suite runs).
@@ -89,6 +113,81 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: Common,
+}
+
+/// Options of the experiment commands (compare, sweep, sensitivity).
+#[derive(Debug, Args, Clone)]
+pub struct ExperimentCommon {
+    /// Output directory (an interrupted experiment rerun with the same arguments resumes here).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Run only the K-th of N deterministic slices of the design points (for job arrays).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: Common,
+}
+
+/// `cadresim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scenario files; differences are taken from the first.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exp: ExperimentCommon,
+}
+
+/// `cadresim sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Base scenario file.
+    pub scenario: PathBuf,
+    /// A varied parameter: `PATH=LO:HI:STEPS` (repeatable).
+    #[arg(long, value_name = "PATH=LO:HI:STEPS", required = true)]
+    pub vary: Vec<String>,
+    /// Design: full grid of the steps, or a Latin hypercube of --samples points.
+    #[arg(long, default_value = "grid", value_parser = ["grid", "lhs"])]
+    pub design: String,
+    /// Points of a Latin hypercube design.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exp: ExperimentCommon,
+}
+
+/// `cadresim sensitivity`.
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// Base scenario file.
+    pub scenario: PathBuf,
+    /// Method.
+    #[arg(long, value_parser = ["morris", "sobol"])]
+    pub method: String,
+    /// A parameter and its range: `PATH=LO:HI` (repeatable).
+    #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
+    pub params: Vec<String>,
+    /// Output metric (end-of-run window mean; `cadresim metrics` lists them).
+    #[arg(long, default_value = "s")]
+    pub metric: String,
+    /// Sobol': base samples N, a power of two (runs = N*(k+2)); Morris: trajectories (runs = r*(k+1)).
+    #[arg(long, default_value_t = 64)]
+    pub samples: usize,
+    /// Morris grid levels (even).
+    #[arg(long, default_value_t = 4)]
+    pub levels: usize,
+    /// Also estimate second-order Sobol' indices (runs = N*(2k+2)).
+    #[arg(long)]
+    pub second_order: bool,
+    /// Bootstrap resamples for the intervals.
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exp: ExperimentCommon,
 }
 
 /// Splits `path=value` strings from `--set`.

@@ -161,10 +161,15 @@ pub static METRICS: &[Metric] = &[
         a.m,
         a.s + a.m
     )),
-    metric!("share_avoiders", "share of cadres", "share of avoiders (s below output.avoider_below)", |a| a.per(a.avoiders)),
-    metric!("share_minimal", "share of cadres", "share of minimal cadres (between the thresholds)", |a| a.per(a.minimal)),
-    metric!("share_diligent", "share of cadres", "share of diligent cadres (s at or above output.diligent_from)", |a| a.per(a.diligent)),
-    metric!("share_innovating", "share of cadres", "share choosing innovative work", |a| a.per(a.innovating)),
+    metric!("share_avoiders", "share of avoiders (s < 0.25)", "share of avoiders (s below output.avoider_below)", |a| a.per(a.avoiders)),
+    metric!("share_minimal", "share of minimal cadres", "share of minimal cadres (between the thresholds)", |a| a.per(a.minimal)),
+    metric!(
+        "share_diligent",
+        "share of diligent cadres (s ≥ 0.5)",
+        "share of diligent cadres (s at or above output.diligent_from)",
+        |a| a.per(a.diligent)
+    ),
+    metric!("share_innovating", "share innovating", "share choosing innovative work", |a| a.per(a.innovating)),
     metric!("output", "poverty-reduction output y per cadre", "mean output y per cadre and period", |a| a.per(a.y)),
     metric!("cum_output", "cumulative output per cadre", "cumulative poverty reduction per cadre since period 1", |a| a.cum_output),
     metric!("satisfaction", "villagers' satisfaction", "mean satisfaction", |a| a.per(a.satisfaction)),

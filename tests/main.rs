@@ -16,7 +16,17 @@ use util::{scenario, shipped_scenarios, Dir};
 const SMALL: &[&str] = &["--set", "population.townships=2", "--set", "population.periods=6", "--set", "output.window=2"];
 
 /// Files every `cadresim run --out` writes for a one-county scenario.
-const RUN_FILES: &[&str] = &["end.csv", "manifest.json", "periods.csv", "scenario.toml", "summary.csv"];
+const RUN_FILES: &[&str] = &[
+    "end.csv",
+    "manifest.json",
+    "periods.csv",
+    "plots/shares.png",
+    "plots/shares.svg",
+    "plots/timeseries.png",
+    "plots/timeseries.svg",
+    "scenario.toml",
+    "summary.csv",
+];
 
 /// Runs `cadresim run SCENARIO --out OUT --quiet` with [`SMALL`] and `extra` arguments, requires
 /// success and a clean output directory, and returns what it printed.
@@ -28,7 +38,7 @@ fn run_small(dir: &Dir, scenario: &Path, out: &str, extra: &[&str]) -> String {
 
 /// The output directory holds no temporary or staging entries (names starting with `.`).
 fn assert_no_hidden_entries(dir: &Dir, out: &str) {
-    let hidden: Vec<String> = dir.list(out).into_iter().filter(|n| n.starts_with('.')).collect();
+    let hidden: Vec<String> = dir.list(out).into_iter().filter(|n| n.split('/').any(|c| c.starts_with('.'))).collect();
     assert!(hidden.is_empty(), "{out} holds leftover temporary entries: {hidden:?}");
 }
 
@@ -116,11 +126,18 @@ fn every_shipped_scenario_runs_and_writes_all_result_files() {
             .arg("run")
             .arg(&f)
             .args(["--reps", "2", "--set", "population.periods=4", "--set", "population.townships=2", "--set", "output.window=2"])
+            .args(["--set", "population.counties=2", "--set", "population.cadres=10"])
             .args(["--out", &out, "--quiet"])
             .stdout();
         let what = f.display().to_string();
         assert!(stdout.starts_with(&format!("results written to {out}\n")), "{what}: {stdout}");
-        assert_eq!(dir.list(&out), RUN_FILES, "{what}");
+        // Two counties: per-county rows too.
+        let mut expected: Vec<&str> = RUN_FILES.to_vec();
+        expected.push("counties.csv");
+        expected.sort();
+        assert_eq!(dir.list(&out), expected, "{what}");
+        let counties = dir.read(&format!("{out}/counties.csv"));
+        assert_eq!(counties.lines().count(), 1 + reps * periods * 2, "{what}: counties.csv rows");
 
         let csv = dir.read(&format!("{out}/periods.csv"));
         let mut lines = csv.lines();
@@ -142,7 +159,7 @@ fn every_shipped_scenario_runs_and_writes_all_result_files() {
         let m = manifest(&dir, &out);
         let mut listed: Vec<&str> = m["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         listed.sort();
-        assert_eq!(listed, RUN_FILES, "{what}: files listed in the manifest");
+        assert_eq!(listed, expected, "{what}: files listed in the manifest");
         assert_no_hidden_entries(&dir, &out);
     }
 }
@@ -315,7 +332,7 @@ fn second_run_into_same_out_is_refused_and_keeps_first_results() {
     run_small(&dir, &s, "fresh", &["--reps", "2", "--seed", "2"]);
     assert_ne!(first["periods.csv"], dir.read_bytes("out/periods.csv"), "--force did not overwrite periods.csv");
     for f in RUN_FILES {
-        eqnice!(dir.read(&format!("fresh/{f}")), dir.read(&format!("out/{f}")), format!("forced and fresh {f}"));
+        eqnice!(dir.read_any(&format!("fresh/{f}")), dir.read_any(&format!("out/{f}")), format!("forced and fresh {f}"));
     }
 }
 
@@ -372,7 +389,7 @@ fn same_seed_twice_gives_identical_files() {
     assert_eq!(dir.list("a"), RUN_FILES);
     assert_eq!(dir.list("b"), RUN_FILES);
     for f in RUN_FILES {
-        eqnice!(dir.read(&format!("a/{f}")), dir.read(&format!("b/{f}")), format!("{f} of two runs with seed 5"));
+        eqnice!(dir.read_any(&format!("a/{f}")), dir.read_any(&format!("b/{f}")), format!("{f} of two runs with seed 5"));
     }
 }
 

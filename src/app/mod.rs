@@ -2,8 +2,12 @@
 //! engine, write output files and print reports to a writer they are given. They return errors
 //! instead of exiting, so other front ends can call them.
 
+pub mod commands;
+pub mod experiment;
+pub mod finalize;
 pub mod progress;
 pub mod run;
+pub mod sensitivity;
 
 use std::fmt;
 use std::io::Write;

@@ -67,6 +67,10 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
             st.write("counties.csv", tables::counties_csv(&results).as_bytes())?;
         }
         st.write("scenario.toml", scenario.resolved.to_toml().as_bytes())?;
+        let plots = st.path("plots/timeseries.png")?.with_file_name("");
+        for f in render_run_plots(&tables::summary_csv(&summary), &scenario.name, &plots)? {
+            st.adopt(&f);
+        }
         let mut files = st.files().to_vec();
         files.push("manifest.json".into());
         let facts = RunFacts { command: "run", seed: c.seed, reps: c.reps, threads, files };
@@ -176,4 +180,72 @@ fn run_with_cadre_rows(
     }
     w.flush().map_err(io)?;
     Ok(results)
+}
+
+/// Plots of a single run, rendered from its `summary.csv` text into `plots_dir`
+/// (`timeseries` and `shares`, PNG and SVG). Returns the file names written, relative to the
+/// output directory.
+pub fn render_run_plots(summary_csv: &str, name: &str, plots_dir: &std::path::Path) -> Result<Vec<String>, AppError> {
+    use crate::plot::{self, Band};
+    let mut by_metric: std::collections::HashMap<String, Vec<(f64, f64, f64, f64)>> = std::collections::HashMap::new();
+    for line in summary_csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 7 {
+            continue;
+        }
+        let p = |s: &str| s.parse::<f64>().unwrap_or(f64::NAN);
+        by_metric.entry(f[1].to_string()).or_default().push((p(f[0]), p(f[3]), p(f[5]), p(f[6])));
+    }
+    let series = |m: &str| by_metric.get(m).cloned().unwrap_or_default();
+    let err = |e: plot::PlotError| AppError::Failed(format!("plot: {e}"));
+    let panels: Vec<(String, Vec<Band>)> = super::finalize::PLOT_METRICS
+        .iter()
+        .map(|m| {
+            let s = series(m);
+            let band = Band {
+                label: name.to_string(),
+                x: s.iter().map(|r| r.0).collect(),
+                mean: s.iter().map(|r| r.1).collect(),
+                low: s.iter().map(|r| r.2).collect(),
+                high: s.iter().map(|r| r.3).collect(),
+            };
+            (metric(m).map(|x| x.label.to_string()).unwrap_or_else(|| m.to_string()), vec![band])
+        })
+        .collect();
+    plot::panel_time_series(
+        &plots_dir.join("timeseries"),
+        &format!("{name}: effort and outcomes (mean, 95% interval)"),
+        "period (months)",
+        &panels,
+        3,
+    )
+    .map_err(err)?;
+    let x: Vec<f64> = series("s").iter().map(|r| r.0).collect();
+    let layer = |m: &str, label: &str| (label.to_string(), series(m).iter().map(|r| r.1).collect::<Vec<f64>>());
+    let layers = vec![
+        layer("share_avoiders", "avoiders (s < 0.25)"),
+        layer("share_minimal", "minimal"),
+        layer("share_diligent", "diligent (s ≥ 0.5)"),
+    ];
+    plot::stacked_shares(
+        &plots_dir.join("shares"),
+        &format!("{name}: avoiders, minimal and diligent cadres"),
+        "period (months)",
+        &x,
+        &layers,
+    )
+    .map_err(err)?;
+    Ok(["timeseries", "shares"].iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
+}
+
+/// `cadresim plot DIR` for a `run` directory: re-renders its plots from `summary.csv`.
+pub fn plot_run(dir: &std::path::Path, out: &mut dyn Write) -> Result<(), AppError> {
+    let path = dir.join("summary.csv");
+    let text = std::fs::read_to_string(&path).map_err(|e| AppError::Output(OutputError::io(&path, e)))?;
+    let manifest: serde_json::Value =
+        std::fs::read_to_string(dir.join("manifest.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let name = manifest["scenarios"][0]["name"].as_str().unwrap_or("run").to_string();
+    let files = render_run_plots(&text, &name, &dir.join("plots"))?;
+    writeln!(out, "re-rendered {} plot files in {}", files.len(), dir.join("plots").display())?;
+    Ok(())
 }

@@ -54,8 +54,14 @@ impl Staging {
         }
         fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
         let staging = dir.join(format!(".cadresim-staging-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
+        // Staging folders of runs that were killed hold nothing worth keeping: their finished
+        // work is in the journal, and their unfinished files were never committed.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(".cadresim-staging-") {
+                    let _ = fs::remove_dir_all(e.path());
+                }
+            }
         }
         fs::create_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
         Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false, force })

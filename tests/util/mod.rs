@@ -76,23 +76,54 @@ impl Dir {
         fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
     }
 
+    /// Reads a file as text, or describes a binary file by its size and a checksum, so that
+    /// [`eqnice!`] can compare any output file.
+    pub fn read_any(&self, name: &str) -> String {
+        let bytes = self.read_bytes(name);
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let b = e.into_bytes();
+                let sum = b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &x| (h ^ u64::from(x)).wrapping_mul(0x0100_0000_01b3));
+                format!("<binary: {} bytes, fnv1a {sum:016x}>", b.len())
+            }
+        }
+    }
+
     /// Reads a file (relative to the directory) as bytes.
     pub fn read_bytes(&self, name: &str) -> Vec<u8> {
         let p = self.join(name);
         fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
     }
 
-    /// Names of the entries of a subdirectory (including hidden ones), sorted; empty if it does
-    /// not exist.
+    /// Paths of the files below a subdirectory, relative to it (`plots/x.png`), including hidden
+    /// ones and empty folders (listed with a trailing `/`), sorted; empty if it does not exist.
     pub fn list(&self, sub: &str) -> Vec<String> {
+        fn walk(base: &Path, rel: &str, out: &mut Vec<String>) {
+            let dir = base.join(rel);
+            let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+            let mut any = false;
+            for entry in entries {
+                any = true;
+                let entry = entry.expect("directory entry");
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
+                if entry.path().is_dir() {
+                    walk(base, &path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+            if !any && !rel.is_empty() {
+                out.push(format!("{rel}/"));
+            }
+        }
         let p = self.join(sub);
         if !p.exists() {
             return Vec::new();
         }
-        let mut names: Vec<String> = fs::read_dir(&p)
-            .unwrap_or_else(|e| panic!("cannot list {}: {e}", p.display()))
-            .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names = Vec::new();
+        walk(&p, "", &mut names);
         names.sort();
         names
     }
