@@ -34,3 +34,8 @@ pub mod params;
 pub mod plot;
 pub mod scenario;
 pub mod verify;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

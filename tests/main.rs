@@ -635,5 +635,6 @@ fn verify_quick_passes_every_check() {
         assert!(out.contains(group), "missing case {group}\n{out}");
     }
     let report = dir.read("report.md");
-    assert!(report.starts_with("| case | check |"), "{report}");
+    assert!(report.starts_with("# Validation of cadresim"), "{report}");
+    assert!(report.contains("| check | expected | source |"), "{report}");
 }
