@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod util;
+mod cases;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::experiment::{execute, finish_shard, merge_rows, Experiment, Point, Record, RunOptions, Shard};
+use super::experiment::{check_shards, discard_journal, execute, finish_shard, merge_rows, Experiment, Point, Record, RunOptions, Shard};
 use super::finalize::{expected_files, finalize};
 use super::{load, AppError};
 use crate::analysis::design::{grid, latin_hypercube, parse_factor, Factor};
@@ -69,10 +69,19 @@ fn run_experiment(exp: &Experiment, a: &ExperimentArgs, grid_design: bool, out: 
     match shard {
         Some(s) => {
             let dir = finish_shard(exp, s, staging, &files)?;
+            discard_journal(exp, &a.out);
             writeln!(out, "shard {}/{} written to {}; combine all shards with `cadresim merge DIR... --out DIR`", s.k, s.n, dir.display())?;
             Ok(())
         }
-        None => finalize(&exp.manifest(&files), staging, out),
+        None => {
+            let mut report = Vec::new();
+            let result = finalize(&exp.manifest(&files), staging, &mut report);
+            if result.is_ok() {
+                discard_journal(exp, &a.out);
+            }
+            out.write_all(&report)?;
+            result
+        }
     }
 }
 
@@ -179,25 +188,12 @@ pub fn parse_params(specs: &[String]) -> Result<Vec<Factor>, AppError> {
 
 /// `cadresim merge`: combines shard directories into the files of an unsharded run.
 pub fn merge(dirs: &[PathBuf], out_dir: &Path, force: bool, out: &mut dyn Write) -> Result<(), AppError> {
+    // Check every shard before anything (even the output directory) is created.
+    let shards = check_shards(dirs)?;
     let mut staging = Staging::new(out_dir, force)?;
-    // Validate before anything is visible; the staging area vanishes if this fails.
-    let manifest_peek = peek_rows_file(dirs)?;
-    let dest = staging.path(&manifest_peek)?;
-    let manifest = merge_rows(dirs, &dest)?;
-    let _ = &mut staging;
+    let dest = staging.path(&shards.rows_file)?;
+    let manifest = merge_rows(&shards, &dest)?;
     finalize(&manifest, staging, out)
-}
-
-fn peek_rows_file(dirs: &[PathBuf]) -> Result<String, AppError> {
-    let first = dirs.first().ok_or_else(|| AppError::Usage("merge: name the shard directories".into()))?;
-    let path = first.join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| AppError::Usage(format!("{}: cannot read the shard's manifest ({e})", path.display())))?;
-    let v: Value = serde_json::from_str(&text).map_err(|e| AppError::Usage(format!("{}: not a cadresim manifest: {e}", path.display())))?;
-    v["rows_file"]
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| AppError::Usage(format!("{}: is not the output of a --shard run", first.display())))
 }
 
 /// `cadresim plot DIR`: re-renders the tables and plots of a finished experiment from its saved

@@ -262,10 +262,11 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
         )));
     }
     if !resumable {
+        // The id first: a journal never exists without the id of its experiment.
+        fs::write(&id_file, &wanted).map_err(io_err(&id_file))?;
         let mut f = File::create(&journal).map_err(io_err(&journal))?;
         f.write_all(exp.header().as_bytes()).map_err(io_err(&journal))?;
         f.sync_all().map_err(io_err(&journal))?;
-        fs::write(&id_file, &wanted).map_err(io_err(&id_file))?;
         return Ok((f, 0));
     }
     // Count complete lines; cut off a torn last line.
@@ -329,11 +330,20 @@ pub fn execute(exp: &Experiment, opts: &RunOptions) -> Result<Staging, AppError>
     })?;
     bar.finish();
     result?;
+    // The journal stays until the results are committed (`discard_journal`), so a failure while
+    // finishing loses no simulation: the same command picks up the complete journal again.
     let mut staging = staging;
     let dest = staging.path(exp.rows_file)?;
-    fs::rename(&jpath, &dest).map_err(io_err(&dest))?;
-    let _ = fs::remove_file(id_path(&opts.out, exp.rows_file));
+    if fs::hard_link(&jpath, &dest).is_err() {
+        fs::copy(&jpath, &dest).map_err(io_err(&dest))?;
+    }
     Ok(staging)
+}
+
+/// Removes the journal of a committed experiment.
+pub fn discard_journal(exp: &Experiment, dir: &Path) {
+    let _ = fs::remove_file(journal_path(dir, exp.rows_file));
+    let _ = fs::remove_file(id_path(dir, exp.rows_file));
 }
 
 /// Writes a shard's output: its rows file plus a manifest naming the shard and carrying the
@@ -365,9 +375,20 @@ fn shard_manifest(dir: &Path) -> Result<(Value, Shard), AppError> {
     }
 }
 
-/// Checks that the shard directories form one complete experiment and merges their rows by
-/// design point into `dest`. Returns the experiment's manifest. Writes nothing if they do not.
-pub fn merge_rows(dirs: &[PathBuf], dest: &Path) -> Result<Value, AppError> {
+/// Shard directories checked to form one complete experiment, in shard order.
+#[derive(Debug)]
+pub struct Shards {
+    /// The manifest of the whole experiment.
+    pub manifest: Value,
+    /// Directories of shards 1..=N.
+    pub dirs: Vec<PathBuf>,
+    /// Name of the rows file.
+    pub rows_file: String,
+}
+
+/// Checks that the shard directories form one complete experiment: same experiment, same N,
+/// every shard exactly once, finished (manifest present) and with its rows file.
+pub fn check_shards(dirs: &[PathBuf]) -> Result<Shards, AppError> {
     if dirs.is_empty() {
         return Err(AppError::Usage("merge: name the shard directories".into()));
     }
@@ -400,10 +421,23 @@ pub fn merge_rows(dirs: &[PathBuf], dest: &Path) -> Result<Value, AppError> {
         return Err(AppError::Usage(format!("missing shard(s) {}; merge needs all {n}", missing.join(", "))));
     }
     let rows_file = first["rows_file"].as_str().unwrap_or("rows.csv").to_string();
+    let dirs: Vec<PathBuf> = seen.into_iter().flatten().collect();
+    for d in &dirs {
+        let path = d.join(&rows_file);
+        if !path.is_file() {
+            return Err(AppError::Usage(format!("{}: missing shard rows", path.display())));
+        }
+    }
+    Ok(Shards { manifest: first["experiment_manifest"].clone(), dirs, rows_file })
+}
+
+/// Merges checked shards' rows by design point into `dest`. Returns the experiment's manifest.
+pub fn merge_rows(shards: &Shards, dest: &Path) -> Result<Value, AppError> {
+    let n = shards.dirs.len();
     let mut readers = Vec::new();
     let mut header: Option<String> = None;
-    for d in seen.iter().flatten() {
-        let path = d.join(&rows_file);
+    for d in &shards.dirs {
+        let path = d.join(&shards.rows_file);
         let f = File::open(&path).map_err(|e| AppError::Usage(format!("{}: missing shard rows ({e})", path.display())))?;
         let mut r = BufReader::new(f);
         let mut h = String::new();
@@ -417,7 +451,7 @@ pub fn merge_rows(dirs: &[PathBuf], dest: &Path) -> Result<Value, AppError> {
     let mut out = std::io::BufWriter::new(File::create(dest).map_err(io_err(dest))?);
     out.write_all(header.unwrap_or_default().as_bytes()).map_err(io_err(dest))?;
     // Point p lives in shard p % n, rows of a point are consecutive and points ascend.
-    let points = first["experiment_manifest"]["points"].as_array().map(|a| a.len()).unwrap_or(0);
+    let points = shards.manifest["points"].as_array().map(|a| a.len()).unwrap_or(0);
     for p in 0..points {
         let (path, lines) = &mut readers[p % n];
         let tag = format!("{p},");
@@ -436,5 +470,5 @@ pub fn merge_rows(dirs: &[PathBuf], dest: &Path) -> Result<Value, AppError> {
         }
     }
     out.flush().map_err(io_err(dest))?;
-    Ok(first["experiment_manifest"].clone())
+    Ok(shards.manifest.clone())
 }

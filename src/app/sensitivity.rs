@@ -63,6 +63,9 @@ pub fn build(base: &Scenario, s: &Settings, reps: u64, seed: u64) -> Result<Expe
     if paths.windows(2).any(|w| w[0] == w[1]) {
         return Err(AppError::Usage("--param: each parameter may be named once".into()));
     }
+    if s.bootstrap == 0 || s.bootstrap > 1_000_000 {
+        return Err(AppError::Usage(format!("--bootstrap {}: expected 1 to 1000000 resamples (100 to 1000 are usual)", s.bootstrap)));
+    }
     let k = s.factors.len();
     let unit = unit_design(&s.method, s.samples, k, s.levels, s.second_order, seed)?;
     let mut points = Vec::with_capacity(unit.len());

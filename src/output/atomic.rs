@@ -35,6 +35,7 @@ pub struct Staging {
     files: Vec<String>,
     committed: bool,
     force: bool,
+    created: bool,
 }
 
 /// Names of files that mark a directory as holding cadresim results.
@@ -52,6 +53,7 @@ impl Staging {
                 return Err(OutputError::Exists { dir: dir.to_path_buf(), marker: (*m).to_string() });
             }
         }
+        let created = !dir.exists();
         fs::create_dir_all(dir).map_err(|e| OutputError::io(dir, e))?;
         let staging = dir.join(format!(".cadresim-staging-{}", std::process::id()));
         // Staging folders of runs that were killed hold nothing worth keeping: their finished
@@ -64,7 +66,7 @@ impl Staging {
             }
         }
         fs::create_dir_all(&staging).map_err(|e| OutputError::io(&staging, e))?;
-        Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false, force })
+        Ok(Staging { dir: dir.to_path_buf(), staging, files: Vec::new(), committed: false, force, created })
     }
 
     /// The final directory.
@@ -144,6 +146,11 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            // An output directory made for this run and left empty goes too (remove_dir only
+            // removes empty directories, so a journal of resumable work keeps it).
+            if self.created {
+                let _ = fs::remove_dir(&self.dir);
+            }
         }
     }
 }

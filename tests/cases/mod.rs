@@ -1,0 +1,3 @@
+//! Integration tests grouped by topic, one file each.
+
+mod experiments;
