@@ -234,6 +234,12 @@ pub fn metric(name: &str) -> Option<&'static Metric> {
     METRICS.iter().find(|m| m.name == name)
 }
 
+/// Column of a metric in [`METRICS`] order (and in every output table). Names come from the
+/// program itself or are checked with [`metric`] first; an unknown name gives column 0.
+pub fn index(name: &str) -> usize {
+    METRICS.iter().position(|m| m.name == name).unwrap_or(0)
+}
+
 /// Error text for an unknown metric name, listing the known ones.
 pub fn unknown_metric(name: &str) -> String {
     let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();

@@ -19,7 +19,7 @@ use crate::analysis::runs::window_accum;
 use crate::analysis::stats::Summary;
 use crate::engine::{run_replications, Model, Progress, RepResult};
 use crate::math::{integrate, norm_cdf, norm_pdf, t_quantile};
-use crate::metrics::{evaluate, metric, METRICS};
+use crate::metrics::{self, evaluate, metric};
 use crate::model::learning::logit_probabilities;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -108,10 +108,6 @@ struct Runner<'a> {
     progress: &'a dyn Progress,
 }
 
-fn idx(name: &str) -> usize {
-    METRICS.iter().position(|m| m.name == name).unwrap_or(0)
-}
-
 fn z99(reps: usize) -> f64 {
     t_quantile(0.995, (reps.max(2) - 1) as f64)
 }
@@ -144,7 +140,7 @@ impl Runner<'_> {
 }
 
 fn column(values: &[Vec<f64>], name: &str) -> Vec<f64> {
-    values.iter().map(|v| v[idx(name)]).collect()
+    values.iter().map(|v| v[metrics::index(name)]).collect()
 }
 
 fn paired(a: &[f64], b: &[f64]) -> Summary {
@@ -261,7 +257,7 @@ fn veto(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             let mut s = base.clone();
             s.apply_sets(&[("regime.penalty".into(), pen.to_string()), ("regime.exempt".into(), exempt.to_string())])?;
             for (k, v) in r.window(&s, reps)?.iter().enumerate() {
-                shares[k].push(v[idx("share_diligent")]);
+                shares[k].push(v[metrics::index("share_diligent")]);
             }
         }
         let crossing = Summary::of(shares.iter().map(|sh| logit_crossing(&grid, sh)));

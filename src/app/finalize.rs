@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::AppError;
 use crate::analysis::stats::Summary;
-use crate::metrics::{metric, METRICS};
+use crate::metrics::{self, metric, METRICS};
 use crate::output::manifest::to_text;
 use crate::output::{num, OutputError, Staging};
 use crate::plot::{self, Band, Bar};
@@ -20,10 +20,6 @@ use crate::plot::{self, Band, Bar};
 pub const PLOT_METRICS: &[&str] = &["s", "m", "formalism", "share_diligent", "output", "sanction_rate"];
 /// Metrics shown as end-of-run bars in comparisons.
 pub const BAR_METRICS: &[&str] = &["s", "formalism", "output", "sanction_rate", "wrongful_sanctions", "blame_ratio"];
-
-fn idx(name: &str) -> usize {
-    METRICS.iter().position(|m| m.name == name).unwrap_or(0)
-}
 
 fn label_of(name: &str) -> String {
     metric(name).map(|m| m.label.to_string()).unwrap_or_else(|| name.to_string())
@@ -224,7 +220,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
     for (p, d) in data.iter().enumerate() {
         md.push_str(&format!("| {} |", d.label));
         for m in BAR_METRICS.iter().chain(["share_diligent"].iter()) {
-            let k = idx(m);
+            let k = metrics::index(m);
             let (w, df) = (&window[p][k], &diffs[p][k]);
             let delta = if p == 0 { "—".to_string() } else { format!("{:+.3} [{:+.3}, {:+.3}]", df.mean, df.low, df.high) };
             md.push_str(&format!(" {:.3} [{:.3}, {:.3}] | {delta} |", w.mean, w.low, w.high));
@@ -239,7 +235,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
     let panels: Vec<(String, Vec<Band>)> = PLOT_METRICS
         .iter()
         .map(|m| {
-            let k = idx(m);
+            let k = metrics::index(m);
             let bands = data
                 .iter()
                 .enumerate()
@@ -261,8 +257,9 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
         .iter()
         .enumerate()
         .map(|(p, d)| {
-            let layer =
-                |name: &str, label: &str| (label.to_string(), per_period[p].iter().map(|r| r[idx(name)].mean).collect::<Vec<f64>>());
+            let layer = |name: &str, label: &str| {
+                (label.to_string(), per_period[p].iter().map(|r| r[metrics::index(name)].mean).collect::<Vec<f64>>())
+            };
             (
                 d.label.clone(),
                 x.clone(),
@@ -284,7 +281,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
     )
     .map_err(plot_err)?;
     for m in BAR_METRICS {
-        let k = idx(m);
+        let k = metrics::index(m);
         let bars: Vec<Bar> = data
             .iter()
             .enumerate()
@@ -362,7 +359,7 @@ fn sweep(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn Wri
     for (p, row) in means.iter().enumerate().take(40) {
         write!(out, "  {}", values[p].iter().map(|v| format!("{v:>22.4}")).collect::<String>())?;
         for m in shown {
-            write!(out, " {:>14.4}", row[idx(m)].mean)?;
+            write!(out, " {:>14.4}", row[metrics::index(m)].mean)?;
         }
         writeln!(out)?;
     }
@@ -377,7 +374,7 @@ fn sweep(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn Wri
         let panels: Vec<(String, Vec<Band>)> = PLOT_METRICS
             .iter()
             .map(|m| {
-                let k = idx(m);
+                let k = metrics::index(m);
                 let band = Band {
                     label: "mean, 95% interval".into(),
                     x: x.clone(),
@@ -399,7 +396,7 @@ fn sweep(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn Wri
             v.dedup();
         }
         for m in PLOT_METRICS {
-            let k = idx(m);
+            let k = metrics::index(m);
             let mut z = vec![vec![f64::NAN; xs.len()]; ys.len()];
             for (p, v) in values.iter().enumerate() {
                 let ix = xs.iter().position(|x| *x == v[0]).unwrap_or(0);

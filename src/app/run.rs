@@ -7,7 +7,7 @@ use super::{load, with_threads, AppError};
 use crate::analysis::runs::{summarise, RunSummary};
 use crate::cli::RunArgs;
 use crate::engine::{run_replications, Model, Progress, RepResult, Replication};
-use crate::metrics::{metric, METRICS};
+use crate::metrics::metric;
 use crate::output::manifest::{manifest, to_text, RunFacts};
 use crate::output::{num, tables, OutputError, Staging};
 
@@ -100,7 +100,7 @@ pub fn print_summary(out: &mut dyn Write, name: &str, description: &str, model: 
     )?;
     writeln!(out, "  {:<24} {:>10}  {:>23}", "metric", "mean", "95% interval")?;
     for name in KEY_METRICS {
-        let k = METRICS.iter().position(|m| m.name == *name).unwrap_or(0);
+        let k = crate::metrics::index(name);
         let x = s.window[k];
         let interval = if x.low.is_nan() { "-".to_string() } else { format!("[{:.4}, {:.4}]", x.low, x.high) };
         let doc = metric(name).map(|m| m.doc).unwrap_or("");

@@ -16,7 +16,7 @@ use super::AppError;
 use crate::analysis::design::Factor;
 use crate::analysis::sensitivity::{morris_design, morris_indices, saltelli_design, sobol_indices};
 use crate::engine::Model;
-use crate::metrics::{metric, METRICS};
+use crate::metrics::metric;
 use crate::output::{num, Staging};
 use crate::plot::{self, Bar};
 use crate::scenario::Scenario;
@@ -114,7 +114,7 @@ pub fn finalize(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut 
         manifest["factors"].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default();
     let k = factors.len();
     let n_points = manifest["points"].as_array().map(|a| a.len()).unwrap_or(0);
-    let col = 2 + k + METRICS.iter().position(|m| m.name == metric_name).unwrap_or(0);
+    let col = 2 + k + crate::metrics::index(metric_name);
 
     // Mean of the metric over replications, per design point.
     let mut sums = vec![(0.0f64, 0usize); n_points];
