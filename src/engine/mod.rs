@@ -11,7 +11,7 @@ pub mod township;
 use rayon::prelude::*;
 
 use crate::metrics::Accum;
-use crate::model::outcome::ShockTables;
+use crate::model::outcome::{EffortLevel, ShockTables};
 use crate::model::{ActionSet, Params};
 pub use township::{Cadre, Scratch, Township};
 
@@ -24,6 +24,8 @@ pub struct Model {
     pub actions: ActionSet,
     /// Tables for drawing shocks.
     pub tables: ShockTables,
+    /// The effort levels of [`ActionSet::levels`], with their cadre-independent factors.
+    pub levels: Vec<EffortLevel>,
 }
 
 impl Model {
@@ -31,7 +33,8 @@ impl Model {
     pub fn new(params: Params) -> Self {
         let actions = ActionSet::new(params.grid, params.materials, params.innovate);
         let tables = ShockTables::new(&params);
-        Model { params, actions, tables }
+        let levels = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&params, s, inn)).collect();
+        Model { params, actions, tables, levels }
     }
 }
 

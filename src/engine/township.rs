@@ -17,7 +17,7 @@ use super::rng::{stream, Stream, INIT_PERIOD};
 use super::Model;
 use crate::metrics::Accum;
 use crate::model::learning::{ewa_update, ewa_update_chosen, imitation_probability, logit_choice, proportional_choice, roth_erev_update};
-use crate::model::outcome::{effort_outcome, fatigue_after, judge, load, utility, EffortOutcome, Judgement, Shocks, Traits};
+use crate::model::outcome::{fatigue_after, load, EffortOutcome, Judgement, LevelJudge, Shocks, Traits, UtilityTerms};
 use crate::model::{LearningRule, Rule, Slots};
 
 /// Marks "no imitation pending".
@@ -71,7 +71,6 @@ pub struct Scratch {
     payoffs: Vec<f64>,
     ranking: Vec<(f64, u32)>,
     position: Vec<u32>,
-    levels: Vec<EffortOutcome>,
     pay: Vec<f64>,
 }
 
@@ -83,7 +82,6 @@ impl Scratch {
         self.actions.resize(cadres, 0);
         self.payoffs.resize(cadres, 0.0);
         self.position.resize(cadres, 0);
-        self.levels.resize(model.actions.levels.len(), EffortOutcome::default());
         self.pay.resize(model.actions.len(), 0.0);
         self.ranking.clear();
     }
@@ -137,8 +135,8 @@ impl Township {
         for (i, c) in self.cadres.iter().enumerate() {
             let act = model.actions.actions[c.action as usize];
             let sh = model.tables.draw(&mut rng, p, c.corrupt);
-            let e = effort_outcome(p, &c.traits(), act.s, act.innovate, &sh);
-            scratch.judged[i] = judge(p, act.m, &e, &sh);
+            let e = model.levels[act.level].outcome(p, &c.traits(), &sh);
+            scratch.judged[i] = LevelJudge::new(p, &e, &sh).judge(act.m);
             scratch.effort[i] = e;
             scratch.shocks[i] = sh;
             scratch.actions[i] = c.action;
@@ -176,31 +174,36 @@ impl Township {
             } else {
                 scratch.ranking.get(slots - 1).copied()
             };
-            let wins = |score: f64| slots > 0 && cut.is_none_or(|(cs, ci)| score > cs || (score == cs && (i as u32) < ci));
-            let eligible = |jd: &Judgement| c.block_left == 0 && !jd.disqualified;
+            // Whether `score` would win a slot (given `slots > 0`).
+            let wins = |score: f64| cut.is_none_or(|(cs, ci)| score > cs || (score == cs && (i as u32) < ci));
             let promoted = pos < slots;
             let l = load(act.s, act.m, &sh);
             let f_next = fatigue_after(p, c.fatigue, l);
-            let u = utility(p, &traits, &e, &j, promoted, l, f_next, &sh);
+            let terms = UtilityTerms::new(p, &traits, &sh);
+            let u = terms.utility(e.y, &j, promoted, l, f_next);
 
             let attr = &mut self.attractions[i * na..(i + 1) * na];
             let cadre = &mut self.cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    for (lv, &(s, inn)) in scratch.levels.iter_mut().zip(&model.actions.levels) {
-                        *lv = effort_outcome(p, &traits, s, inn, &sh);
-                    }
-                    for (k, a) in model.actions.actions.iter().enumerate() {
-                        scratch.pay[k] = if k == chosen {
-                            u
-                        } else {
-                            let ek = &scratch.levels[a.level];
-                            let jk = judge(p, a.m, ek, &sh);
+                    // Foregone payoffs, one effort level at a time: the level's outcome (the
+                    // chosen level's is `e`, already known) and the materials-independent part
+                    // of its judgement are shared by all its materials choices. The chosen
+                    // action is evaluated like the others (no unpredictable branch on it) and
+                    // then given its realised payoff.
+                    let can_win = c.block_left == 0 && slots > 0;
+                    for (li, level) in model.levels.iter().enumerate() {
+                        let ek = if li == act.level { e } else { level.outcome(p, &traits, &sh) };
+                        let lj = LevelJudge::new(p, &ek, &sh);
+                        let range = model.actions.level_actions(li);
+                        for (a, pay) in model.actions.actions[range.clone()].iter().zip(&mut scratch.pay[range]) {
+                            let jk = lj.judge(a.m);
                             let lk = load(a.s, a.m, &sh);
-                            let pk = eligible(&jk) && wins(jk.score);
-                            utility(p, &traits, ek, &jk, pk, lk, fatigue_after(p, c.fatigue, lk), &sh)
-                        };
+                            let pk = can_win && !jk.disqualified && wins(jk.score);
+                            *pay = terms.utility(ek.y, &jk, pk, lk, fatigue_after(p, c.fatigue, lk));
+                        }
                     }
+                    scratch.pay[chosen] = u;
                     ewa_update(attr, &mut cadre.experience, chosen, &scratch.pay, p.learning.phi, p.learning.rho, p.learning.delta);
                 }
                 LearningRule::Ewa => ewa_update_chosen(attr, &mut cadre.experience, chosen, u, p.learning.phi, p.learning.rho),

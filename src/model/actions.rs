@@ -25,6 +25,9 @@ pub struct ActionSet {
     pub actions: Vec<Action>,
     /// The distinct effort levels `(s, innovate)`.
     pub levels: Vec<(f64, bool)>,
+    /// For each level, the range of [`ActionSet::actions`] at that level (actions are built
+    /// level by level, so each level's actions are contiguous).
+    level_ranges: Vec<std::ops::Range<usize>>,
 }
 
 impl ActionSet {
@@ -39,17 +42,25 @@ impl ActionSet {
         let g = grid as f64;
         let mut actions = Vec::with_capacity(Self::count(grid, materials, innovate));
         let mut levels = Vec::new();
+        let mut level_ranges = Vec::new();
         for inn in if innovate { vec![false, true] } else { vec![false] } {
             for si in 0..=grid {
                 let level = levels.len();
                 levels.push((si as f64 / g, inn));
+                let start = actions.len();
                 let m_max = if materials { grid - si } else { 0 };
                 for mi in 0..=m_max {
                     actions.push(Action { s: si as f64 / g, m: mi as f64 / g, innovate: inn, level });
                 }
+                level_ranges.push(start..actions.len());
             }
         }
-        ActionSet { actions, levels }
+        ActionSet { actions, levels, level_ranges }
+    }
+
+    /// The indices of the actions at effort level `level` (a contiguous range).
+    pub fn level_actions(&self, level: usize) -> std::ops::Range<usize> {
+        self.level_ranges[level].clone()
     }
 
     /// Number of actions.
@@ -82,6 +93,22 @@ mod tests {
         assert!(a.actions.iter().all(|x| x.s + x.m <= 1.0 + 1e-12));
         assert_eq!(a.actions[0], Action { s: 0.0, m: 0.0, innovate: false, level: 0 });
         assert_eq!(a.actions[14], Action { s: 1.0, m: 0.0, innovate: false, level: 4 });
+    }
+
+    #[test]
+    fn level_ranges_hold_exactly_each_levels_actions() {
+        for (grid, materials, innovate) in [(4, true, false), (4, true, true), (100, false, false), (1, true, true)] {
+            let a = ActionSet::new(grid, materials, innovate);
+            let mut next = 0;
+            for level in 0..a.levels.len() {
+                let r = a.level_actions(level);
+                assert_eq!(r.start, next);
+                assert!(!r.is_empty());
+                assert!(a.actions[r.clone()].iter().all(|x| x.level == level && (x.s, x.innovate) == a.levels[level]));
+                next = r.end;
+            }
+            assert_eq!(next, a.len());
+        }
     }
 
     #[test]

@@ -149,10 +149,18 @@ fn open_uniform<R: Rng>(rng: &mut R) -> f64 {
 ///
 /// `0` is returned without an exponential whenever `lambda <= e` (that is, `u <= exp(-lambda)`),
 /// the common case. Monotone in `lambda` for a fixed `u`, as common random numbers need.
+#[inline]
 pub fn poisson_inv(u: f64, e: f64, lambda: f64) -> u32 {
     if lambda.is_nan() || lambda <= e {
         return 0;
     }
+    poisson_inv_search(u, lambda)
+}
+
+/// [`poisson_inv`] past its common case: the CDF search (kept out of line so that the common
+/// case inlines into the per-action loops).
+#[inline(never)]
+fn poisson_inv_search(u: f64, lambda: f64) -> u32 {
     if lambda > 600.0 {
         return (lambda + lambda.sqrt() * norm_inv(u)).round().max(0.0) as u32;
     }
@@ -190,14 +198,53 @@ pub struct EffortOutcome {
 
 /// Output, satisfaction, errors found and complaints of an effort level under the given shocks.
 pub fn effort_outcome(p: &Params, t: &Traits, s: f64, innovate: bool, sh: &Shocks) -> EffortOutcome {
-    let inn = if innovate { 1.0 } else { 0.0 };
-    let y = t.ability * s * (1.0 + p.innovation_gain * inn) + sh.eps_y;
-    let satisfaction = y + sh.eta;
-    let error_rate = p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn) * sh.detection;
-    let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-    let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
-    let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
-    EffortOutcome { s, y, satisfaction, errors, complaints, diligent: s >= p.dd_threshold }
+    EffortLevel::new(p, s, innovate).outcome(p, t, sh)
+}
+
+/// An effort level (`s`, `innovate`) with the factors of its outcomes that are the same for
+/// every cadre, computed once per model: [`EffortLevel::outcome`] then does only the per-cadre
+/// arithmetic. [`effort_outcome`] goes through the same two steps, so both give bit-identical
+/// outcomes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EffortLevel {
+    /// Substantive work `s`.
+    pub s: f64,
+    /// Innovative work.
+    pub innovate: bool,
+    /// `1 + iota*innovate`.
+    output_factor: f64,
+    /// `q*(b0 + b1*s)*(1 + omega*innovate)`: the error rate before detection.
+    error_factor: f64,
+    /// `s` meets the due-diligence threshold.
+    diligent: bool,
+}
+
+impl EffortLevel {
+    /// The level `s`, `innovate` of a model.
+    pub fn new(p: &Params, s: f64, innovate: bool) -> Self {
+        let inn = if innovate { 1.0 } else { 0.0 };
+        EffortLevel {
+            s,
+            innovate,
+            output_factor: 1.0 + p.innovation_gain * inn,
+            error_factor: p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn),
+            diligent: s >= p.dd_threshold,
+        }
+    }
+
+    /// Output, satisfaction, errors found and complaints of this level under the given shocks.
+    #[inline(always)]
+    pub fn outcome(&self, p: &Params, t: &Traits, sh: &Shocks) -> EffortOutcome {
+        // y = a*s*(1 + iota*inn) + eps_y and rate = q*(b0 + b1*s)*(1 + omega*inn)*D, evaluated
+        // left to right as written.
+        let y = t.ability * self.s * self.output_factor + sh.eps_y;
+        let satisfaction = y + sh.eta;
+        let error_rate = self.error_factor * sh.detection;
+        let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
+        let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
+        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+        EffortOutcome { s: self.s, y, satisfaction, errors, complaints, diligent: self.diligent }
+    }
 }
 
 /// The regime's judgement of one action.
@@ -225,39 +272,105 @@ pub struct Judgement {
 
 /// How the regime judges action (`s` = `e.s`, `m`) under the given shocks.
 pub fn judge(p: &Params, m: f64, e: &EffortOutcome, sh: &Shocks) -> Judgement {
-    let z = m + p.kappa * e.s + sh.nu;
-    let raw_score = p.w_materials * z + p.w_output * e.y + p.w_satisfaction * e.satisfaction;
-    let shortfall = sh.visits > 0 && raw_score < p.pass_mark && sh.u_shortfall < p.shortfall_detect;
-    // One due-diligence review per cadre and period; it can exempt only a diligent cadre.
-    let review_exempts = e.diligent && sh.u_review < p.exempt;
-    let correct = sh.u_classify < p.review_accuracy;
-    let errors_exempt = review_exempts && correct;
-    let misconduct_exempt = review_exempts && !correct;
-    let sf = u32::from(shortfall);
-    let (err_kept, err_ex) = if errors_exempt { (0, e.errors) } else { (e.errors, 0) };
-    let (sf_kept, sf_ex) = if review_exempts { (0, sf) } else { (sf, 0) };
-    let (mis_kept, mis_ex) = if misconduct_exempt { (0, sh.misconduct_found) } else { (sh.misconduct_found, 0) };
-    let findings = e.complaints + err_kept + sf_kept + mis_kept;
-    let (sanction, score, disqualified) = match p.rule {
-        Rule::Veto => {
-            let hit = findings > 0;
-            (if hit { p.penalty } else { 0.0 }, raw_score, hit)
+    LevelJudge::new(p, e, sh).judge(m)
+}
+
+/// The part of the regime's judgement that is the same for every materials choice `m` of one
+/// effort level under one period's shocks: findings other than a shortfall, the review, and the
+/// terms of the score that do not involve `m`. [`LevelJudge::judge`] finishes it for one `m`.
+///
+/// The engine judges the foregone actions of every cadre (up to 15 per period by default), most
+/// of which share an effort level; this does the materials-independent work once per level.
+/// [`judge`] goes through the same two steps, so both give bit-identical judgements.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LevelJudge {
+    /// `kappa * s`.
+    kappa_s: f64,
+    /// Materials-score shock `nu`.
+    nu: f64,
+    /// `w_m`.
+    w_materials: f64,
+    /// `w_y * y`.
+    w_output_y: f64,
+    /// `w_s * sat`.
+    w_satisfaction_sat: f64,
+    pass_mark: f64,
+    /// Inspected and the shortfall draw succeeds: a score below the pass mark is recorded.
+    shortfall_possible: bool,
+    /// The due-diligence review exempts this cadre-period.
+    review_exempts: bool,
+    /// Unexempted findings other than a shortfall.
+    kept: u32,
+    /// Unexempted honest errors.
+    err_kept: u32,
+    /// Exempted findings other than a shortfall.
+    exempted: u32,
+    /// Exempted misconduct findings.
+    misconduct_exempted: u32,
+    rule: Rule,
+    penalty: f64,
+}
+
+impl LevelJudge {
+    /// Judges everything that does not depend on materials for effort outcome `e`.
+    #[inline]
+    pub fn new(p: &Params, e: &EffortOutcome, sh: &Shocks) -> Self {
+        // One due-diligence review per cadre and period; it can exempt only a diligent cadre.
+        let review_exempts = e.diligent && sh.u_review < p.exempt;
+        let correct = sh.u_classify < p.review_accuracy;
+        let errors_exempt = review_exempts && correct;
+        let misconduct_exempt = review_exempts && !correct;
+        let (err_kept, err_ex) = if errors_exempt { (0, e.errors) } else { (e.errors, 0) };
+        let (mis_kept, mis_ex) = if misconduct_exempt { (0, sh.misconduct_found) } else { (sh.misconduct_found, 0) };
+        LevelJudge {
+            kappa_s: p.kappa * e.s,
+            nu: sh.nu,
+            w_materials: p.w_materials,
+            w_output_y: p.w_output * e.y,
+            w_satisfaction_sat: p.w_satisfaction * e.satisfaction,
+            pass_mark: p.pass_mark,
+            shortfall_possible: sh.visits > 0 && sh.u_shortfall < p.shortfall_detect,
+            review_exempts,
+            kept: e.complaints + err_kept + mis_kept,
+            err_kept,
+            exempted: err_ex + mis_ex,
+            misconduct_exempted: mis_ex,
+            rule: p.rule,
+            penalty: p.penalty,
         }
-        Rule::Points => {
-            let s = p.penalty * findings as f64;
-            (s, raw_score - s, false)
+    }
+
+    /// The judgement of materials choice `m`.
+    #[inline]
+    pub fn judge(&self, m: f64) -> Judgement {
+        // z = m + kappa*s + nu and S = w_m*z + w_y*y + w_s*sat, evaluated left to right.
+        let z = m + self.kappa_s + self.nu;
+        let raw_score = self.w_materials * z + self.w_output_y + self.w_satisfaction_sat;
+        let shortfall = self.shortfall_possible && raw_score < self.pass_mark;
+        let sf = u32::from(shortfall);
+        let (sf_kept, sf_ex) = if self.review_exempts { (0, sf) } else { (sf, 0) };
+        let findings = self.kept + sf_kept;
+        let (sanction, score, disqualified) = match self.rule {
+            Rule::Veto => {
+                let hit = findings > 0;
+                (if hit { self.penalty } else { 0.0 }, raw_score, hit)
+            }
+            Rule::Points => {
+                let s = self.penalty * findings as f64;
+                (s, raw_score - s, false)
+            }
+        };
+        Judgement {
+            raw_score,
+            score,
+            shortfall,
+            findings,
+            exempted: self.exempted + sf_ex,
+            misconduct_exempted: self.misconduct_exempted,
+            errors_sanctioned: self.err_kept > 0 && (sanction > 0.0 || disqualified),
+            sanction,
+            disqualified,
         }
-    };
-    Judgement {
-        raw_score,
-        score,
-        shortfall,
-        findings,
-        exempted: err_ex + sf_ex + mis_ex,
-        misconduct_exempted: mis_ex,
-        errors_sanctioned: err_kept > 0 && (sanction > 0.0 || disqualified),
-        sanction,
-        disqualified,
     }
 }
 
@@ -272,6 +385,19 @@ impl Judgement {
 /// Whether the bonus is paid for a judged action.
 pub fn bonus_paid(p: &Params, j: &Judgement) -> bool {
     p.bonus > 0.0 && !j.disqualified && j.score >= p.bonus_mark
+}
+
+/// `if c { a } else { b }` for two already computed values, written so that the compiler emits a
+/// conditional move rather than a branch.
+#[inline(always)]
+fn select(c: bool, a: f64, b: f64) -> f64 {
+    f64::from_bits(select_bits(c, a.to_bits(), b.to_bits()))
+}
+
+#[inline(always)]
+fn select_bits(c: bool, a: u64, b: u64) -> u64 {
+    let mask = (c as u64).wrapping_neg();
+    (a & mask) | (b & !mask)
 }
 
 /// Time load `L = s + m + inspection time`.
@@ -290,17 +416,60 @@ pub fn fatigue_after(p: &Params, f: f64, l: f64) -> f64 {
 /// Utility `psi*y + prize*promoted + bonus - lambda_L*sanction - k*L^2/2 + g*incidents - fatigue cost`.
 #[allow(clippy::too_many_arguments)]
 pub fn utility(p: &Params, t: &Traits, e: &EffortOutcome, j: &Judgement, promoted: bool, l: f64, fatigue: f64, sh: &Shocks) -> f64 {
-    let mut u = t.psi * e.y - p.loss_aversion * j.sanction - 0.5 * p.effort_cost * l * l + p.misconduct_gain * sh.incidents as f64;
-    if promoted {
-        u += p.prize;
+    UtilityTerms::new(p, t, sh).utility(e.y, j, promoted, l, fatigue)
+}
+
+/// The parts of [`utility`] that are the same for every action of one cadre-period, so that the
+/// foregone payoffs of all actions share them. [`utility`] goes through the same two steps, so
+/// both give bit-identical utilities.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UtilityTerms {
+    psi: f64,
+    loss_aversion: f64,
+    /// `0.5 * k`.
+    half_cost: f64,
+    /// `g * incidents`.
+    misconduct: f64,
+    prize: f64,
+    bonus: f64,
+    bonus_mark: f64,
+    /// Utility cost per unit of fatigue (0 and unused without fatigue).
+    fatigue_cost: f64,
+    fatigue: bool,
+}
+
+impl UtilityTerms {
+    /// The action-independent terms for a cadre with traits `t` under shocks `sh`.
+    #[inline]
+    pub fn new(p: &Params, t: &Traits, sh: &Shocks) -> Self {
+        UtilityTerms {
+            psi: t.psi,
+            loss_aversion: p.loss_aversion,
+            half_cost: 0.5 * p.effort_cost,
+            misconduct: p.misconduct_gain * sh.incidents as f64,
+            prize: p.prize,
+            bonus: p.bonus,
+            bonus_mark: p.bonus_mark,
+            fatigue_cost: p.fatigue.map_or(0.0, |f| f.cost),
+            fatigue: p.fatigue.is_some(),
+        }
     }
-    if bonus_paid(p, j) {
-        u += p.bonus;
+
+    /// Utility of an action with output `y`, judgement `j`, load `l` and resulting `fatigue`.
+    #[inline]
+    pub fn utility(&self, y: f64, j: &Judgement, promoted: bool, l: f64, fatigue: f64) -> f64 {
+        // psi*y - lambda_L*sanction - 0.5*k*L*L + g*incidents, evaluated left to right.
+        // The additions are selected rather than branched on (`u + 0.0` would not be exact for
+        // `u = -0.0`): promotion and bonus outcomes are unpredictable across actions.
+        let mut u = self.psi * y - self.loss_aversion * j.sanction - self.half_cost * l * l + self.misconduct;
+        u = select(promoted, u + self.prize, u);
+        // bonus_paid(), with the parameters held here.
+        u = select(self.bonus > 0.0 && !j.disqualified && j.score >= self.bonus_mark, u + self.bonus, u);
+        if self.fatigue {
+            u -= self.fatigue_cost * fatigue;
+        }
+        u
     }
-    if let Some(fp) = p.fatigue {
-        u -= fp.cost * fatigue;
-    }
-    u
 }
 
 #[cfg(test)]
@@ -320,6 +489,121 @@ mod tests {
             u_review: 0.9,
             u_classify: 0.1,
             ..Shocks::default()
+        }
+    }
+
+    /// The one-step forms of effort_outcome, judge and utility that the engine used before they
+    /// were split into per-model, per-level and per-action parts. The split forms must give
+    /// bit-identical results.
+    mod plain {
+        use super::super::*;
+
+        pub fn effort_outcome(p: &Params, t: &Traits, s: f64, innovate: bool, sh: &Shocks) -> EffortOutcome {
+            let inn = if innovate { 1.0 } else { 0.0 };
+            let y = t.ability * s * (1.0 + p.innovation_gain * inn) + sh.eps_y;
+            let satisfaction = y + sh.eta;
+            let error_rate = p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn) * sh.detection;
+            let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
+            let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
+            let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+            EffortOutcome { s, y, satisfaction, errors, complaints, diligent: s >= p.dd_threshold }
+        }
+
+        pub fn judge(p: &Params, m: f64, e: &EffortOutcome, sh: &Shocks) -> Judgement {
+            let z = m + p.kappa * e.s + sh.nu;
+            let raw_score = p.w_materials * z + p.w_output * e.y + p.w_satisfaction * e.satisfaction;
+            let shortfall = sh.visits > 0 && raw_score < p.pass_mark && sh.u_shortfall < p.shortfall_detect;
+            let review_exempts = e.diligent && sh.u_review < p.exempt;
+            let correct = sh.u_classify < p.review_accuracy;
+            let errors_exempt = review_exempts && correct;
+            let misconduct_exempt = review_exempts && !correct;
+            let sf = u32::from(shortfall);
+            let (err_kept, err_ex) = if errors_exempt { (0, e.errors) } else { (e.errors, 0) };
+            let (sf_kept, sf_ex) = if review_exempts { (0, sf) } else { (sf, 0) };
+            let (mis_kept, mis_ex) = if misconduct_exempt { (0, sh.misconduct_found) } else { (sh.misconduct_found, 0) };
+            let findings = e.complaints + err_kept + sf_kept + mis_kept;
+            let (sanction, score, disqualified) = match p.rule {
+                Rule::Veto => {
+                    let hit = findings > 0;
+                    (if hit { p.penalty } else { 0.0 }, raw_score, hit)
+                }
+                Rule::Points => {
+                    let s = p.penalty * findings as f64;
+                    (s, raw_score - s, false)
+                }
+            };
+            Judgement {
+                raw_score,
+                score,
+                shortfall,
+                findings,
+                exempted: err_ex + sf_ex + mis_ex,
+                misconduct_exempted: mis_ex,
+                errors_sanctioned: err_kept > 0 && (sanction > 0.0 || disqualified),
+                sanction,
+                disqualified,
+            }
+        }
+
+        #[allow(clippy::too_many_arguments)]
+        pub fn utility(p: &Params, t: &Traits, e: &EffortOutcome, j: &Judgement, promoted: bool, l: f64, fatigue: f64, sh: &Shocks) -> f64 {
+            let mut u = t.psi * e.y - p.loss_aversion * j.sanction - 0.5 * p.effort_cost * l * l + p.misconduct_gain * sh.incidents as f64;
+            if promoted {
+                u += p.prize;
+            }
+            if bonus_paid(p, j) {
+                u += p.bonus;
+            }
+            if let Some(fp) = p.fatigue {
+                u -= fp.cost * fatigue;
+            }
+            u
+        }
+    }
+
+    #[test]
+    fn split_outcomes_judgements_and_utilities_are_bit_identical_to_the_plain_forms() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(11);
+        let base = params();
+        let actions = crate::model::ActionSet::new(4, true, true);
+        for case in 0..4000 {
+            let mut p = base.clone();
+            // Vary the parameters that select code paths and scale the arithmetic.
+            p.rule = if case % 2 == 0 { Rule::Veto } else { Rule::Points };
+            p.exempt = [0.0, 0.5, 1.0][case % 3];
+            p.review_accuracy = [1.0, 0.7][case % 2];
+            p.w_satisfaction = [0.0, 0.6][(case / 2) % 2];
+            p.penalty = [2.0, 0.0, 0.7][(case / 3) % 3];
+            p.bonus = [0.0, 0.5][(case / 5) % 2];
+            p.bonus_mark = 0.4;
+            p.q = [0.03, 0.5][(case / 7) % 2];
+            p.fatigue =
+                if case % 5 == 0 { Some(crate::model::Fatigue { sustainable: 0.6, decay: 0.8, cost: 0.5, limit: 1.0 }) } else { None };
+            p.misconduct_gain = 0.5;
+            let t = Traits { ability: 0.5 + rng.random::<f64>(), psi: rng.random::<f64>() * 0.4, corrupt: case % 4 == 0 };
+            let sh = ShockTables::new(&p).draw(&mut rng, &p, t.corrupt);
+            let terms = UtilityTerms::new(&p, &t, &sh);
+            for (li, &(s, inn)) in actions.levels.iter().enumerate() {
+                let want_e = plain::effort_outcome(&p, &t, s, inn, &sh);
+                let got_e = EffortLevel::new(&p, s, inn).outcome(&p, &t, &sh);
+                assert_eq!(format!("{got_e:?}"), format!("{want_e:?}"));
+                assert_eq!(effort_outcome(&p, &t, s, inn, &sh), want_e);
+                let lj = LevelJudge::new(&p, &got_e, &sh);
+                for a in &actions.actions[actions.level_actions(li)] {
+                    let want_j = plain::judge(&p, a.m, &want_e, &sh);
+                    let got_j = lj.judge(a.m);
+                    assert_eq!(format!("{got_j:?}"), format!("{want_j:?}"));
+                    assert_eq!(judge(&p, a.m, &want_e, &sh), want_j);
+                    let l = load(a.s, a.m, &sh);
+                    let f = fatigue_after(&p, 0.3, l);
+                    for promoted in [false, true] {
+                        let want_u = plain::utility(&p, &t, &want_e, &want_j, promoted, l, f, &sh);
+                        assert_eq!(terms.utility(got_e.y, &got_j, promoted, l, f).to_bits(), want_u.to_bits());
+                        assert_eq!(utility(&p, &t, &want_e, &want_j, promoted, l, f, &sh).to_bits(), want_u.to_bits());
+                    }
+                }
+            }
         }
     }
 
