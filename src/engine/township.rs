@@ -16,7 +16,9 @@ use rand_distr::{Binomial, Distribution};
 use super::rng::{stream, Stream, INIT_PERIOD};
 use super::Model;
 use crate::metrics::Accum;
-use crate::model::learning::{ewa_update, ewa_update_chosen, imitation_probability, logit_choice, proportional_choice, roth_erev_update};
+use crate::model::learning::{
+    ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_with, proportional_choice, roth_erev_update,
+};
 use crate::model::outcome::{fatigue_after, load, EffortOutcome, Judgement, LevelJudge, Shocks, Traits, UtilityTerms};
 use crate::model::{LearningRule, Rule, Slots};
 
@@ -72,6 +74,7 @@ pub struct Scratch {
     ranking: Vec<(f64, u32)>,
     position: Vec<u32>,
     pay: Vec<f64>,
+    weights: Vec<f64>,
 }
 
 impl Scratch {
@@ -83,6 +86,7 @@ impl Scratch {
         self.payoffs.resize(cadres, 0.0);
         self.position.resize(cadres, 0);
         self.pay.resize(model.actions.len(), 0.0);
+        self.weights.resize(model.actions.len(), 0.0);
         self.ranking.clear();
     }
 }
@@ -293,7 +297,7 @@ impl Township {
                 copy
             } else {
                 match p.learning.rule {
-                    LearningRule::Ewa => logit_choice(attr, p.learning.lambda, u) as u32,
+                    LearningRule::Ewa => logit_choice_with(attr, p.learning.lambda, u, &mut scratch.weights) as u32,
                     LearningRule::RothErev => proportional_choice(attr, u) as u32,
                     LearningRule::Imitation => {
                         if u < p.learning.mutation {

@@ -13,10 +13,13 @@ pub fn ewa_update(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs: &[f64],
     let n_new = rho * n_old + 1.0;
     let keep = phi * n_old;
     let inv = 1.0 / n_new;
-    for (j, (a, &pi)) in attr.iter_mut().zip(payoffs).enumerate() {
-        let w = if j == chosen { 1.0 } else { delta };
-        *a = (keep * *a + w * pi) * inv;
+    // Every action with weight delta (a loop without a branch on `chosen`), then the chosen one
+    // again from its old attraction with weight 1: the same expression it would have had.
+    let old = attr[chosen];
+    for (a, &pi) in attr.iter_mut().zip(payoffs) {
+        *a = (keep * *a + delta * pi) * inv;
     }
+    attr[chosen] = (keep * old + 1.0 * payoffs[chosen]) * inv;
     *n = n_new;
 }
 
@@ -34,44 +37,45 @@ pub fn ewa_update_chosen(attr: &mut [f64], n: &mut f64, chosen: usize, payoff: f
     *n = n_new;
 }
 
-/// Most actions whose logit weights [`logit_choice`] keeps on the stack; larger grids recompute
-/// each weight in the second scan (same values, twice the exponentials).
+/// Most actions whose logit weights [`logit_choice`] keeps on the stack (larger grids allocate).
 const LOGIT_STACK: usize = 64;
 
-/// Logit choice `P_j ∝ exp(lambda*A_j)`, sampled with the uniform `u` in [0, 1).
-///
-/// Each weight `exp(lambda*(A_j - max))` is computed once and used both for the total and for the
-/// cumulative scan: the same values summed in the same order as computing them twice, so the
-/// choice is bit-for-bit what the two-pass form gives, at half the exponentials.
+/// Logit choice `P_j ∝ exp(lambda*A_j)`, sampled with the uniform `u` in [0, 1): the first `j`
+/// whose cumulative weight exceeds `u` times the total weight. See [`logit_choice_with`].
 pub fn logit_choice(attr: &[f64], lambda: f64, u: f64) -> usize {
-    let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if attr.len() <= LOGIT_STACK {
-        let mut w = [0.0f64; LOGIT_STACK];
-        let w = &mut w[..attr.len()];
-        for (x, &a) in w.iter_mut().zip(attr) {
-            *x = (lambda * (a - max)).exp();
-        }
-        let total: f64 = w.iter().sum();
-        let target = u * total;
-        let mut acc = 0.0;
-        for (j, &x) in w.iter().enumerate() {
-            acc += x;
-            if target < acc {
-                return j;
-            }
-        }
-        return attr.len() - 1;
+        let mut buf = [0.0f64; LOGIT_STACK];
+        logit_choice_with(attr, lambda, u, &mut buf[..attr.len()])
+    } else {
+        logit_choice_with(attr, lambda, u, &mut vec![0.0; attr.len()])
     }
-    let total: f64 = attr.iter().map(|&a| (lambda * (a - max)).exp()).sum();
-    let target = u * total;
+}
+
+/// [`logit_choice`] with caller-provided working memory (`cumulative.len() == attr.len()`), so
+/// that the engine's inner loop neither allocates nor clears a buffer.
+///
+/// Each weight `exp(lambda*(A_j - max))` is computed once; `cumulative` holds the running sums
+/// `W_0 + ... + W_j`, added left to right (the same additions, in the same order, as summing the
+/// weights and then scanning them). The choice is the first `j` with `u*total < W_0 + ... + W_j`.
+/// Weights are in [0, 1] (or all NaN), so the running sums never decrease and the first such `j`
+/// is the number of running sums that are not above the target: counted without a branch that
+/// the processor would mispredict about once per call.
+pub fn logit_choice_with(attr: &[f64], lambda: f64, u: f64, cumulative: &mut [f64]) -> usize {
+    debug_assert_eq!(attr.len(), cumulative.len());
+    let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // `Iterator::sum` folds from -0.0; the running sum starts from 0.0. They agree from the
+    // first weight on, as weights are never -0.0.
     let mut acc = 0.0;
-    for (j, &a) in attr.iter().enumerate() {
+    for (c, &a) in cumulative.iter_mut().zip(attr) {
         acc += (lambda * (a - max)).exp();
-        if target < acc {
-            return j;
-        }
+        *c = acc;
     }
-    attr.len() - 1
+    let target = u * acc;
+    // `!(target < c)` rather than `c <= target`: with NaN weights the plain form returns the last
+    // action, and so does this count.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    let below = cumulative.iter().map(|&c| usize::from(!(target < c))).sum::<usize>();
+    below.min(attr.len() - 1)
 }
 
 /// Logit choice probabilities (for tests and analysis).
@@ -180,6 +184,66 @@ mod tests {
         }
         assert_eq!(counts, [2000, 6000, 2000]);
         assert_eq!(proportional_choice(&[0.0, 0.0], 0.7), 1);
+    }
+
+    /// The two-pass logit choice the engine used before its weights were cached: the fast
+    /// form must choose exactly as this does, for any attractions and uniform.
+    fn logit_choice_reference(attr: &[f64], lambda: f64, u: f64) -> usize {
+        let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = attr.iter().map(|&a| (lambda * (a - max)).exp()).sum();
+        let target = u * total;
+        let mut acc = 0.0;
+        for (j, &a) in attr.iter().enumerate() {
+            acc += (lambda * (a - max)).exp();
+            if target < acc {
+                return j;
+            }
+        }
+        attr.len() - 1
+    }
+
+    #[test]
+    fn fast_logit_choice_and_ewa_update_are_bit_identical_to_the_plain_forms() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        let mut buf = vec![0.0; 101];
+        for case in 0..20_000 {
+            let n = [1, 2, 15, 30, 101][case % 5];
+            let spread = [0.01, 1.0, 100.0][case % 3];
+            let mut attr: Vec<f64> = (0..n).map(|_| spread * (rng.random::<f64>() - 0.5)).collect();
+            if case % 7 == 0 {
+                attr[n / 2] = attr[0]; // ties
+            }
+            let lambda = [0.0, 0.5, 5.0, 1000.0][case % 4];
+            // Uniforms near 0 and 1 and exactly on a cumulative boundary are the edge cases.
+            let u = match case % 11 {
+                0 => 0.0,
+                1 => 1.0 - f64::EPSILON,
+                _ => rng.random(),
+            };
+            let want = logit_choice_reference(&attr, lambda, u);
+            assert_eq!(logit_choice(&attr, lambda, u), want, "{attr:?} {lambda} {u}");
+            assert_eq!(logit_choice_with(&attr, lambda, u, &mut buf[..n]), want);
+
+            let pay: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 4.0 - 2.0).collect();
+            let chosen = rng.random_range(0..n);
+            let (phi, rho, delta) = (rng.random::<f64>(), rng.random::<f64>(), rng.random::<f64>());
+            let n0 = rng.random::<f64>() * 10.0;
+            let mut fast = attr.clone();
+            let mut n_fast = n0;
+            ewa_update(&mut fast, &mut n_fast, chosen, &pay, phi, rho, delta);
+            let n_new = rho * n0 + 1.0;
+            for j in 0..n {
+                let w = if j == chosen { 1.0 } else { delta };
+                let want = (phi * n0 * attr[j] + w * pay[j]) * (1.0 / n_new);
+                assert_eq!(fast[j].to_bits(), want.to_bits(), "action {j}");
+            }
+            assert_eq!(n_fast.to_bits(), n_new.to_bits());
+        }
+        // Non-finite attractions: both forms fall back to the last action.
+        for attr in [[0.0, f64::NAN, 1.0], [f64::NEG_INFINITY; 3], [f64::INFINITY, 0.0, 0.0]] {
+            assert_eq!(logit_choice(&attr, 5.0, 0.3), logit_choice_reference(&attr, 5.0, 0.3));
+        }
     }
 
     #[test]
