@@ -91,6 +91,56 @@ impl Scratch {
     }
 }
 
+/// The whole-number sums of a township-period, counted as integers and converted once (adding
+/// 0s and 1s in floating point is exact below 2^53, so the result is the same as adding them to
+/// the [`Accum`] one by one, without a conversion and a floating-point add per field and cadre).
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    n: u64,
+    avoiders: u64,
+    diligent: u64,
+    minimal: u64,
+    innovating: u64,
+    errors: u64,
+    shortfalls: u64,
+    complaints: u64,
+    misconduct: u64,
+    misconduct_exempted: u64,
+    sanctioned: u64,
+    exemptions: u64,
+    wrongful: u64,
+    sanctioned_diligent: u64,
+    sanctioned_avoiders: u64,
+    promoted: u64,
+    blocked: u64,
+    burnouts: u64,
+}
+
+impl Counts {
+    /// Stores the counts in an accumulator whose count fields are still zero.
+    fn add_to(&self, acc: &mut Accum) {
+        let f = |x: u64| x as f64;
+        acc.n += f(self.n);
+        acc.avoiders += f(self.avoiders);
+        acc.diligent += f(self.diligent);
+        acc.minimal += f(self.minimal);
+        acc.innovating += f(self.innovating);
+        acc.errors += f(self.errors);
+        acc.shortfalls += f(self.shortfalls);
+        acc.complaints += f(self.complaints);
+        acc.misconduct += f(self.misconduct);
+        acc.misconduct_exempted += f(self.misconduct_exempted);
+        acc.sanctioned += f(self.sanctioned);
+        acc.exemptions += f(self.exemptions);
+        acc.wrongful += f(self.wrongful);
+        acc.sanctioned_diligent += f(self.sanctioned_diligent);
+        acc.sanctioned_avoiders += f(self.sanctioned_avoiders);
+        acc.promoted += f(self.promoted);
+        acc.blocked += f(self.blocked);
+        acc.burnouts += f(self.burnouts);
+    }
+}
+
 /// A township of cadres.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Township {
@@ -160,6 +210,7 @@ impl Township {
 
         // Pass 2: payoffs, learning, state.
         let mut acc = Accum::default();
+        let mut counts = Counts::default();
         let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
         for i in 0..n {
             let c = self.cadres[i];
@@ -223,29 +274,29 @@ impl Township {
             let avoider = act.s < p.avoider_below;
             let diligent = act.s >= p.diligent_from;
             let pr = f64::from(u8::from(promoted));
-            acc.n += 1.0;
+            counts.n += 1;
             acc.s += act.s;
             acc.m += act.m;
             acc.s2 += act.s * act.s;
             acc.y += e.y;
             acc.satisfaction += e.satisfaction;
             acc.score += j.score;
-            acc.avoiders += f64::from(u8::from(avoider));
-            acc.diligent += f64::from(u8::from(diligent));
-            acc.minimal += f64::from(u8::from(!avoider && !diligent));
-            acc.innovating += f64::from(u8::from(act.innovate));
-            acc.errors += f64::from(e.errors);
-            acc.shortfalls += f64::from(u8::from(j.shortfall));
-            acc.complaints += f64::from(e.complaints);
-            acc.misconduct += f64::from(sh.misconduct_found);
-            acc.misconduct_exempted += f64::from(j.misconduct_exempted);
-            acc.sanctioned += f64::from(u8::from(sanctioned));
+            counts.avoiders += u64::from(avoider);
+            counts.diligent += u64::from(diligent);
+            counts.minimal += u64::from(!avoider && !diligent);
+            counts.innovating += u64::from(act.innovate);
+            counts.errors += u64::from(e.errors);
+            counts.shortfalls += u64::from(j.shortfall);
+            counts.complaints += u64::from(e.complaints);
+            counts.misconduct += u64::from(sh.misconduct_found);
+            counts.misconduct_exempted += u64::from(j.misconduct_exempted);
+            counts.sanctioned += u64::from(sanctioned);
             acc.sanction_size += j.sanction;
-            acc.exemptions += f64::from(j.exempted);
-            acc.wrongful += f64::from(u8::from(e.diligent && j.errors_sanctioned));
-            acc.sanctioned_diligent += f64::from(u8::from(diligent && sanctioned));
-            acc.sanctioned_avoiders += f64::from(u8::from(avoider && sanctioned));
-            acc.promoted += pr;
+            counts.exemptions += u64::from(j.exempted);
+            counts.wrongful += u64::from(e.diligent && j.errors_sanctioned);
+            counts.sanctioned_diligent += u64::from(diligent && sanctioned);
+            counts.sanctioned_avoiders += u64::from(avoider && sanctioned);
+            counts.promoted += u64::from(promoted);
             acc.promoted_s += pr * act.s;
             acc.ability += c.ability;
             acc.ability2 += c.ability * c.ability;
@@ -253,7 +304,7 @@ impl Township {
             acc.inspection_time += sh.inspection_time;
             acc.load += l;
             acc.utility += u;
-            acc.blocked += f64::from(u8::from(c.block_left > 0));
+            counts.blocked += u64::from(c.block_left > 0);
             acc.fatigue += f_next;
 
             // State for the next period.
@@ -275,7 +326,7 @@ impl Township {
             if let Some(fp) = p.fatigue {
                 if self.cadres[i].fatigue > fp.limit {
                     self.cadres[i] = new_cadre(model, &mut rng, attr);
-                    acc.burnouts += 1.0;
+                    counts.burnouts += 1;
                     continue;
                 }
             }
@@ -310,6 +361,7 @@ impl Township {
             };
             self.cadres[i].action = next;
         }
+        counts.add_to(&mut acc);
         acc
     }
 }
