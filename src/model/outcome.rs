@@ -241,10 +241,34 @@ impl EffortLevel {
         let satisfaction = y + sh.eta;
         let error_rate = self.error_factor * sh.detection;
         let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-        let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
-        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+        let complaints = complaints(p, satisfaction, sh.u_complaint);
         EffortOutcome { s: self.s, y, satisfaction, errors, complaints, diligent: self.diligent }
     }
+}
+
+/// Verified complaints: `Poisson((c0 + c1*exp(-beta*sat))*verify)` through the inverse CDF at
+/// `u = (u, -ln u)`.
+///
+/// Most cadre-periods have no complaint: the rate is far below `-ln u`, and that is settled
+/// without the exponential. With `D(t) = 1 - t + t^2/2 - t^3/6 <= exp(-t)` (for every `t`: the
+/// series truncated after a negative term for `t >= 0`, or with all terms positive for `t < 0`),
+/// `B = (1 + 1e-9)/D(t)` bounds the rounded `t.exp()` from above wherever `D(t) > 0`, e.g. for
+/// `t <= 1.5`; the margin covers the few roundings in `D` (relative 1e-15) and the error of
+/// `exp` (under one unit in the last place) many times over. The rate is a non-decreasing
+/// function of the exponential (`c0`, `c1`, `verify` are non-negative and rounding is monotone),
+/// so if the rate at `B` is at most `-ln u`, the rate at the exact value is too, and the count
+/// is 0, as [`poisson_inv`] would find. Otherwise the rate is computed exactly as before.
+#[inline(always)]
+fn complaints(p: &Params, satisfaction: f64, u: (f64, f64)) -> u32 {
+    let t = -p.beta * satisfaction;
+    let d = 1.0 - t + 0.5 * t * t - t * t * t / 6.0;
+    let bound = (1.0 + 1e-9) / d;
+    // `&` rather than `&&`: one predictable branch instead of a random one on the sign of t.
+    if (t <= 1.5) & ((p.c0 + p.c1 * bound) * p.verify <= u.1) {
+        return 0;
+    }
+    let complaint_rate = (p.c0 + p.c1 * t.exp()) * p.verify;
+    poisson_inv(u.0, u.1, complaint_rate)
 }
 
 /// The regime's judgement of one action.
@@ -604,6 +628,30 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn complaints_without_the_exponential_match_the_exact_rate() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        // The bound used to skip the exponential is above the rounded exponential.
+        for i in 0..200_000 {
+            let t = if i % 2 == 0 { -800.0 + 801.5 * rng.random::<f64>() } else { 1.5 - 3.0 * rng.random::<f64>() };
+            let d = 1.0 - t + 0.5 * t * t - t * t * t / 6.0;
+            assert!((1.0 + 1e-9) / d >= t.exp(), "t = {t}");
+        }
+        // And the counts are those of the exact rate, including at the extremes.
+        let mut p = params();
+        for i in 0..200_000 {
+            p.c0 = [0.0, 0.02, 1.0][i % 3];
+            p.c1 = [0.0, 0.1, 5.0][(i / 3) % 3];
+            p.beta = [0.0, 2.0, 20.0][(i / 9) % 3];
+            p.verify = [0.0, 0.5, 1.0][(i / 27) % 3];
+            let sat = (rng.random::<f64>() - 0.5) * [1.0, 6.0, 100.0][i % 3];
+            let u = if i % 101 == 0 { 1.0 } else { 1.0 - rng.random::<f64>() };
+            let exact = poisson_inv(u, -u.ln(), (p.c0 + p.c1 * (-p.beta * sat).exp()) * p.verify);
+            assert_eq!(complaints(&p, sat, (u, -u.ln())), exact, "sat {sat} u {u} {p:?}");
         }
     }
 
