@@ -43,9 +43,12 @@ impl Bar {
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(5));
         let style = ProgressStyle::with_template(
-            "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% {human_pos}/{human_len} cadre-periods, {per_sec}, ETA {eta}",
+            "{msg} [{elapsed_precise}] {wide_bar} {percent:>3}% {human_pos}/{human_len} cadre-periods, {rate}, ETA {eta}",
         )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.2} M/s", state.per_sec() / 1e6);
+        });
         bar.set_style(style);
         bar.set_message(what.to_string());
         Bar { bar: Some(bar) }
