@@ -7,19 +7,6 @@ use clap::Parser;
 use cadresim::app::{self, AppError};
 use cadresim::cli::{Cli, Command};
 
-fn experiment_args(e: &cadresim::cli::ExperimentCommon) -> app::commands::ExperimentArgs {
-    app::commands::ExperimentArgs {
-        reps: e.common.reps,
-        seed: e.common.seed,
-        sets: e.common.sets.clone(),
-        out: e.out.clone(),
-        shard: e.shard.clone(),
-        force: e.common.force,
-        quiet: e.common.quiet,
-        threads: e.common.threads,
-    }
-}
-
 fn main() {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
@@ -27,8 +14,8 @@ fn main() {
     let result: Result<(), AppError> = match &cli.command {
         Command::Run(args) => app::run::run(args, &mut out),
         Command::Check { scenarios, sets } => app::check(scenarios, sets, &mut out),
-        Command::Compare(a) => app::commands::compare(&a.scenarios, &experiment_args(&a.exp), &mut out),
-        Command::Sweep(a) => app::commands::sweep(&a.scenario, &a.vary, &a.design, a.samples, &experiment_args(&a.exp), &mut out),
+        Command::Compare(a) => app::commands::compare(&a.scenarios, &a.exp, &mut out),
+        Command::Sweep(a) => app::commands::sweep(&a.scenario, &a.vary, &a.design, a.samples, &a.exp, &mut out),
         Command::Sensitivity(a) => app::commands::parse_params(&a.params).and_then(|factors| {
             let settings = app::sensitivity::Settings {
                 method: a.method.clone(),
@@ -39,7 +26,7 @@ fn main() {
                 second_order: a.second_order,
                 bootstrap: a.bootstrap,
             };
-            app::commands::sensitivity(&a.scenario, &settings, &experiment_args(&a.exp), &mut out)
+            app::commands::sensitivity(&a.scenario, &settings, &a.exp, &mut out)
         }),
         Command::Merge { dirs, out: dir, force } => app::commands::merge(dirs, dir, *force, &mut out),
         Command::Plot { dir } => app::commands::plot(dir, &mut out),

@@ -13,13 +13,13 @@
 //! of the paired difference (same seeds, common random numbers) lies on the predicted side.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::analysis::runs::window_accum;
 use crate::analysis::stats::Summary;
 use crate::engine::{run_replications, Model, Progress, RepResult};
 use crate::math::{integrate, norm_cdf, norm_pdf, t_quantile};
-use crate::metrics::{self, evaluate, metric};
+use crate::metrics::{self, evaluate};
 use crate::model::learning::logit_probabilities;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -522,16 +522,6 @@ interval of the paired difference (same seeds, common random numbers) must lie o
         settings.seed
     );
     out
-}
-
-/// Default folder of the shipped scenarios.
-pub fn default_scenarios() -> PathBuf {
-    Path::new("scenarios").to_path_buf()
-}
-
-/// The metric a name refers to (for reports).
-pub fn metric_doc(name: &str) -> &'static str {
-    metric(name).map(|m| m.doc).unwrap_or("")
 }
 
 #[cfg(test)]

@@ -12,8 +12,6 @@ pub struct RunSummary {
     /// `window[k]`: metric `k` over the last `window` periods (pooled within a replication),
     /// across replications.
     pub window: Vec<Summary>,
-    /// `window_values[r][k]`: the window value of metric `k` in replication `r`.
-    pub window_values: Vec<Vec<f64>>,
     /// Periods in the window.
     pub window_len: usize,
 }
@@ -36,5 +34,5 @@ pub fn summarise(results: &[RepResult], window: usize) -> RunSummary {
     }
     let window_values: Vec<Vec<f64>> = results.iter().map(|r| evaluate(&window_accum(r, window))).collect();
     let window_summary = (0..METRICS.len()).map(|k| Summary::of(window_values.iter().map(|v| v[k]))).collect();
-    RunSummary { per_period, window: window_summary, window_values, window_len: window }
+    RunSummary { per_period, window: window_summary, window_len: window }
 }

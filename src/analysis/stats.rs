@@ -52,27 +52,6 @@ impl Summary {
     }
 }
 
-/// Pearson correlation of two equally long samples (NaN if either is constant).
-pub fn correlation(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len().min(y.len()) as f64;
-    if n < 2.0 {
-        return f64::NAN;
-    }
-    let mx = x.iter().sum::<f64>() / n;
-    let my = y.iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx) * (a - mx);
-        syy += (b - my) * (b - my);
-    }
-    if sxx <= 0.0 || syy <= 0.0 {
-        f64::NAN
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,11 +68,5 @@ mod tests {
         assert!((s.high - (2.5 + half)).abs() < 1e-5);
         assert!(Summary::of([7.0]).low.is_nan());
         assert!(Summary::of([]).mean.is_nan());
-    }
-
-    #[test]
-    fn correlation_of_lines() {
-        assert!((correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]) - 0.9986).abs() < 1e-3);
-        assert!(correlation(&[1.0, 1.0], &[2.0, 3.0]).is_nan());
     }
 }

@@ -10,29 +10,9 @@ use super::experiment::{check_shards, discard_journal, execute, finish_shard, me
 use super::finalize::{expected_files, finalize};
 use super::{load, AppError};
 use crate::analysis::design::{grid, latin_hypercube, parse_factor, Factor};
+use crate::cli::ExperimentCommon;
 use crate::engine::Model;
 use crate::output::Staging;
-
-/// Options shared by the experiment commands.
-#[derive(Debug, Clone)]
-pub struct ExperimentArgs {
-    /// Replications per point.
-    pub reps: u64,
-    /// Master seed.
-    pub seed: u64,
-    /// `--set` overrides applied to every scenario.
-    pub sets: Vec<String>,
-    /// Output directory.
-    pub out: PathBuf,
-    /// `--shard K/N`.
-    pub shard: Option<String>,
-    /// Overwrite.
-    pub force: bool,
-    /// No progress bar.
-    pub quiet: bool,
-    /// Threads.
-    pub threads: Option<u64>,
-}
 
 fn check_same_shape(points: &[Point]) -> Result<(), AppError> {
     let first = &points[0].model.params;
@@ -49,7 +29,7 @@ fn check_same_shape(points: &[Point]) -> Result<(), AppError> {
 }
 
 /// Runs an experiment, or one shard of it, and finishes it.
-fn run_experiment(exp: &Experiment, a: &ExperimentArgs, grid_design: bool, out: &mut dyn Write) -> Result<(), AppError> {
+fn run_experiment(exp: &Experiment, a: &ExperimentCommon, grid_design: bool, out: &mut dyn Write) -> Result<(), AppError> {
     let shard = a.shard.as_deref().map(Shard::parse).transpose().map_err(AppError::Usage)?;
     if let Some(s) = shard {
         if s.n > exp.points.len() {
@@ -63,7 +43,7 @@ fn run_experiment(exp: &Experiment, a: &ExperimentArgs, grid_design: bool, out: 
             )));
         }
     }
-    let opts = RunOptions { out: a.out.clone(), shard, force: a.force, quiet: a.quiet, threads: a.threads };
+    let opts = RunOptions { out: a.out.clone(), shard, force: a.common.force, quiet: a.common.quiet, threads: a.common.threads };
     let staging = execute(exp, &opts)?;
     let files = expected_files(exp.kind, exp.factors.len(), grid_design);
     match shard {
@@ -86,10 +66,10 @@ fn run_experiment(exp: &Experiment, a: &ExperimentArgs, grid_design: bool, out: 
 }
 
 /// `cadresim compare`.
-pub fn compare(scenarios: &[PathBuf], a: &ExperimentArgs, out: &mut dyn Write) -> Result<(), AppError> {
+pub fn compare(scenarios: &[PathBuf], a: &ExperimentCommon, out: &mut dyn Write) -> Result<(), AppError> {
     let mut points = Vec::new();
     for path in scenarios {
-        let (s, m) = load(path, &a.sets)?;
+        let (s, m) = load(path, &a.common.sets)?;
         points.push(Point { label: s.name.clone(), values: vec![], scenario: s, model: m });
     }
     if points.is_empty() {
@@ -101,8 +81,8 @@ pub fn compare(scenarios: &[PathBuf], a: &ExperimentArgs, out: &mut dyn Write) -
         rows_file: "runs.csv",
         factors: vec![],
         points,
-        reps: a.reps,
-        seed: a.seed,
+        reps: a.common.reps,
+        seed: a.common.seed,
         record: Record::Periods,
         details: json!({ "difference_from": scenarios.first().map(|p| p.display().to_string()) }),
     };
@@ -115,10 +95,10 @@ pub fn sweep(
     vary: &[String],
     design: &str,
     samples: Option<usize>,
-    a: &ExperimentArgs,
+    a: &ExperimentCommon,
     out: &mut dyn Write,
 ) -> Result<(), AppError> {
-    let (base, _) = load(scenario, &a.sets)?;
+    let (base, _) = load(scenario, &a.common.sets)?;
     if vary.is_empty() {
         return Err(AppError::Usage("sweep: name at least one --vary PATH=LO:HI:STEPS".into()));
     }
@@ -144,7 +124,7 @@ pub fn sweep(
             if n == 0 || n > 1_000_000 {
                 return Err(AppError::Usage(format!("--samples {n}: expected 1 to 1000000")));
             }
-            latin_hypercube(&factors, n, a.seed)
+            latin_hypercube(&factors, n, a.common.seed)
         }
         other => return Err(AppError::Usage(format!("--design {other}: expected grid or lhs"))),
     };
@@ -161,8 +141,8 @@ pub fn sweep(
         rows_file: "sweep.csv",
         factors: factors.iter().map(|f| f.path.clone()).collect(),
         points,
-        reps: a.reps,
-        seed: a.seed,
+        reps: a.common.reps,
+        seed: a.common.seed,
         record: Record::Window,
         details: json!({ "design": design, "vary": vary, "samples": samples }),
     };
@@ -173,11 +153,11 @@ pub fn sweep(
 pub fn sensitivity(
     scenario: &Path,
     settings: &super::sensitivity::Settings,
-    a: &ExperimentArgs,
+    a: &ExperimentCommon,
     out: &mut dyn Write,
 ) -> Result<(), AppError> {
-    let (base, _) = load(scenario, &a.sets)?;
-    let exp = super::sensitivity::build(&base, settings, a.reps, a.seed)?;
+    let (base, _) = load(scenario, &a.common.sets)?;
+    let exp = super::sensitivity::build(&base, settings, a.common.reps, a.common.seed)?;
     run_experiment(&exp, a, false, out)
 }
 

@@ -25,7 +25,7 @@ use crate::analysis::runs::window_accum;
 use crate::engine::{run_replication, Model, Progress};
 use crate::metrics::{evaluate, METRICS};
 use crate::output::manifest::to_text;
-use crate::output::{num, OutputError, Staging};
+use crate::output::{num, Staging};
 use crate::scenario::Scenario;
 
 /// What each run writes.
@@ -242,14 +242,10 @@ fn id_path(dir: &Path, rows_file: &str) -> PathBuf {
     dir.join(format!(".{rows_file}.experiment"))
 }
 
-fn io_err(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
-    move |e| AppError::Output(OutputError::Io { path: path.to_path_buf(), message: e.to_string() })
-}
-
 /// Opens the journal, resuming a matching unfinished run. Returns the file (positioned at its
 /// end) and the number of complete runs already in it.
 fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> Result<(File, usize), AppError> {
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    fs::create_dir_all(dir).map_err(AppError::io(dir))?;
     let journal = journal_path(dir, exp.rows_file);
     let id_file = id_path(dir, exp.rows_file);
     let wanted = format!("{} {shard_tag}", exp.id());
@@ -263,14 +259,14 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
     }
     if !resumable {
         // The id first: a journal never exists without the id of its experiment.
-        fs::write(&id_file, &wanted).map_err(io_err(&id_file))?;
-        let mut f = File::create(&journal).map_err(io_err(&journal))?;
-        f.write_all(exp.header().as_bytes()).map_err(io_err(&journal))?;
-        f.sync_all().map_err(io_err(&journal))?;
+        fs::write(&id_file, &wanted).map_err(AppError::io(&id_file))?;
+        let mut f = File::create(&journal).map_err(AppError::io(&journal))?;
+        f.write_all(exp.header().as_bytes()).map_err(AppError::io(&journal))?;
+        f.sync_all().map_err(AppError::io(&journal))?;
         return Ok((f, 0));
     }
     // Count complete lines; cut off a torn last line.
-    let f = File::open(&journal).map_err(io_err(&journal))?;
+    let f = File::open(&journal).map_err(AppError::io(&journal))?;
     let mut reader = BufReader::new(f);
     let mut good_bytes = 0u64;
     let mut lines = 0usize;
@@ -280,7 +276,7 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
     let mut runs = 0usize;
     loop {
         buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(io_err(&journal))?;
+        let n = reader.read_until(b'\n', &mut buf).map_err(AppError::io(&journal))?;
         if n == 0 || buf.last() != Some(&b'\n') {
             break;
         }
@@ -294,9 +290,9 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
             run_end = good_bytes;
         }
     }
-    let mut f = OpenOptions::new().write(true).open(&journal).map_err(io_err(&journal))?;
-    f.set_len(run_end).map_err(io_err(&journal))?;
-    f.seek(SeekFrom::End(0)).map_err(io_err(&journal))?;
+    let mut f = OpenOptions::new().write(true).open(&journal).map_err(AppError::io(&journal))?;
+    f.set_len(run_end).map_err(AppError::io(&journal))?;
+    f.seek(SeekFrom::End(0)).map_err(AppError::io(&journal))?;
     Ok((f, runs))
 }
 
@@ -323,8 +319,8 @@ pub fn execute(exp: &Experiment, opts: &RunOptions) -> Result<Staging, AppError>
             for r in rows {
                 text.push_str(&r?);
             }
-            journal.write_all(text.as_bytes()).map_err(io_err(&jpath))?;
-            journal.sync_data().map_err(io_err(&jpath))?;
+            journal.write_all(text.as_bytes()).map_err(AppError::io(&jpath))?;
+            journal.sync_data().map_err(AppError::io(&jpath))?;
         }
         Ok(())
     })?;
@@ -335,7 +331,7 @@ pub fn execute(exp: &Experiment, opts: &RunOptions) -> Result<Staging, AppError>
     let mut staging = staging;
     let dest = staging.path(exp.rows_file)?;
     if fs::hard_link(&jpath, &dest).is_err() {
-        fs::copy(&jpath, &dest).map_err(io_err(&dest))?;
+        fs::copy(&jpath, &dest).map_err(AppError::io(&dest))?;
     }
     Ok(staging)
 }
@@ -441,15 +437,15 @@ pub fn merge_rows(shards: &Shards, dest: &Path) -> Result<Value, AppError> {
         let f = File::open(&path).map_err(|e| AppError::Usage(format!("{}: missing shard rows ({e})", path.display())))?;
         let mut r = BufReader::new(f);
         let mut h = String::new();
-        r.read_line(&mut h).map_err(io_err(&path))?;
+        r.read_line(&mut h).map_err(AppError::io(&path))?;
         if header.as_ref().is_some_and(|x| *x != h) {
             return Err(AppError::Usage(format!("{}: its columns differ from the other shards'", path.display())));
         }
         header = Some(h);
         readers.push((path, r.lines().peekable()));
     }
-    let mut out = std::io::BufWriter::new(File::create(dest).map_err(io_err(dest))?);
-    out.write_all(header.unwrap_or_default().as_bytes()).map_err(io_err(dest))?;
+    let mut out = std::io::BufWriter::new(File::create(dest).map_err(AppError::io(dest))?);
+    out.write_all(header.unwrap_or_default().as_bytes()).map_err(AppError::io(dest))?;
     // Point p lives in shard p % n, rows of a point are consecutive and points ascend.
     let points = shards.manifest["points"].as_array().map(|a| a.len()).unwrap_or(0);
     for p in 0..points {
@@ -459,8 +455,8 @@ pub fn merge_rows(shards: &Shards, dest: &Path) -> Result<Value, AppError> {
             if !line.starts_with(&tag) {
                 break;
             }
-            out.write_all(line.as_bytes()).map_err(io_err(path))?;
-            out.write_all(b"\n").map_err(io_err(dest))?;
+            out.write_all(line.as_bytes()).map_err(AppError::io(path))?;
+            out.write_all(b"\n").map_err(AppError::io(dest))?;
             lines.next();
         }
     }
@@ -469,6 +465,6 @@ pub fn merge_rows(shards: &Shards, dest: &Path) -> Result<Value, AppError> {
             return Err(AppError::Usage(format!("{}: holds rows that belong to no design point", path.display())));
         }
     }
-    out.flush().map_err(io_err(dest))?;
+    out.flush().map_err(AppError::io(dest))?;
     Ok(shards.manifest.clone())
 }

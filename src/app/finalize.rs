@@ -13,7 +13,7 @@ use super::AppError;
 use crate::analysis::stats::Summary;
 use crate::metrics::{self, metric, METRICS};
 use crate::output::manifest::to_text;
-use crate::output::{num, OutputError, Staging};
+use crate::output::{num, Staging};
 use crate::plot::{self, Band, Bar};
 
 /// Metrics plotted and tabulated for comparisons and sweeps.
@@ -23,14 +23,6 @@ pub const BAR_METRICS: &[&str] = &["s", "formalism", "output", "sanction_rate", 
 
 fn label_of(name: &str) -> String {
     metric(name).map(|m| m.label.to_string()).unwrap_or_else(|| name.to_string())
-}
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
-    move |e| AppError::Output(OutputError::Io { path: path.to_path_buf(), message: e.to_string() })
-}
-
-fn plot_err(e: plot::PlotError) -> AppError {
-    AppError::Output(OutputError::Io { path: "plots".into(), message: e.to_string() })
 }
 
 /// Splits one CSV line (fields may be quoted).
@@ -60,9 +52,9 @@ fn parse_num(s: &str) -> f64 {
 
 /// Reads the rows file, calling `f` with each row's fields.
 fn for_rows(path: &Path, mut f: impl FnMut(&[String]) -> Result<(), AppError>) -> Result<(), AppError> {
-    let file = File::open(path).map_err(io(path))?;
+    let file = File::open(path).map_err(AppError::io(path))?;
     for (i, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(io(path))?;
+        let line = line.map_err(AppError::io(path))?;
         if i == 0 {
             continue;
         }
@@ -251,8 +243,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
         })
         .collect();
     let stem = plot_path(staging, "timeseries")?;
-    plot::panel_time_series(&stem, "Cadre effort and outcomes by regime (mean, 95% interval)", "period (months)", &panels, 3)
-        .map_err(plot_err)?;
+    plot::panel_time_series(&stem, "Cadre effort and outcomes by regime (mean, 95% interval)", "period (months)", &panels, 3)?;
     let share_panels: Vec<plot::SharesPanel> = data
         .iter()
         .enumerate()
@@ -278,8 +269,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
         "period (months)",
         &share_panels,
         2.min(data.len().max(1)),
-    )
-    .map_err(plot_err)?;
+    )?;
     for m in BAR_METRICS {
         let k = metrics::index(m);
         let bars: Vec<Bar> = data
@@ -289,7 +279,7 @@ fn compare(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn W
             .collect();
         let stem = plot_path(staging, &format!("end_{m}"))?;
         let title = format!("{} at the end of the run (last {window_len} periods, 95% interval)", metric(m).map(|x| x.doc).unwrap_or(m));
-        plot::bars(&stem, &title, &label_of(m), &bars).map_err(plot_err)?;
+        plot::bars(&stem, &title, &label_of(m), &bars)?;
     }
     Ok(())
 }
@@ -386,8 +376,7 @@ fn sweep(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn Wri
             })
             .collect();
         let stem = plot_path(staging, "sweep")?;
-        plot::panel_time_series(&stem, &format!("End-of-run outcomes against {}", factors[0]), &factors[0], &panels, 3)
-            .map_err(plot_err)?;
+        plot::panel_time_series(&stem, &format!("End-of-run outcomes against {}", factors[0]), &factors[0], &panels, 3)?;
     } else if factors.len() == 2 && grid {
         let mut xs: Vec<f64> = values.iter().map(|v| v[0]).collect();
         let mut ys: Vec<f64> = values.iter().map(|v| v[1]).collect();
@@ -405,7 +394,7 @@ fn sweep(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut dyn Wri
             }
             let stem = plot_path(staging, &format!("heatmap_{m}"))?;
             let title = format!("{} (end-of-run mean)", metric(m).map(|x| x.doc).unwrap_or(m));
-            plot::heatmap(&stem, &title, &factors[0], &factors[1], &xs, &ys, &z, &label_of(m)).map_err(plot_err)?;
+            plot::heatmap(&stem, &title, &factors[0], &factors[1], &xs, &ys, &z, &label_of(m))?;
         }
     }
     Ok(())

@@ -70,7 +70,18 @@ impl From<std::io::Error> for AppError {
     }
 }
 
+impl From<crate::plot::PlotError> for AppError {
+    fn from(e: crate::plot::PlotError) -> Self {
+        AppError::Failed(format!("plot: {e}"))
+    }
+}
+
 impl AppError {
+    /// Maps an I/O error on `path` to an output error (for `map_err`).
+    pub fn io(path: &Path) -> impl Fn(std::io::Error) -> AppError + '_ {
+        move |e| AppError::Output(OutputError::io(path, e))
+    }
+
     /// Process exit code: 2 for bad input, 1 for failures, 130 for an interrupt.
     pub fn exit_code(&self) -> i32 {
         match self {

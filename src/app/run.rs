@@ -61,14 +61,15 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<(), AppError> {
 
     if let Some(mut st) = staging {
         st.write("periods.csv", tables::periods_csv(&results).as_bytes())?;
-        st.write("summary.csv", tables::summary_csv(&summary).as_bytes())?;
+        let summary_csv = tables::summary_csv(&summary);
+        st.write("summary.csv", summary_csv.as_bytes())?;
         st.write("end.csv", tables::window_csv(&summary).as_bytes())?;
         if p.counties > 1 {
             st.write("counties.csv", tables::counties_csv(&results).as_bytes())?;
         }
         st.write("scenario.toml", scenario.resolved.to_toml().as_bytes())?;
         let plots = st.path("plots/timeseries.png")?.with_file_name("");
-        for f in render_run_plots(&tables::summary_csv(&summary), &scenario.name, &plots)? {
+        for f in render_run_plots(&summary_csv, &scenario.name, &plots)? {
             st.adopt(&f);
         }
         let mut files = st.files().to_vec();
@@ -103,8 +104,6 @@ pub fn print_summary(out: &mut dyn Write, name: &str, description: &str, model: 
         let k = crate::metrics::index(name);
         let x = s.window[k];
         let interval = if x.low.is_nan() { "-".to_string() } else { format!("[{:.4}, {:.4}]", x.low, x.high) };
-        let doc = metric(name).map(|m| m.doc).unwrap_or("");
-        let _ = doc;
         writeln!(out, "  {:<24} {:>10}  {:>23}", name, fmt4(x.mean), interval)?;
     }
     Ok(())
@@ -127,14 +126,14 @@ fn run_with_cadre_rows(
     path: &std::path::Path,
     progress: &dyn Progress,
 ) -> Result<Vec<RepResult>, AppError> {
-    let file = std::fs::File::create(path).map_err(|e| OutputError::Io { path: path.to_path_buf(), message: e.to_string() })?;
+    let io = AppError::io(path);
+    let file = std::fs::File::create(path).map_err(&io)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let io = |e: std::io::Error| AppError::Output(OutputError::Io { path: path.to_path_buf(), message: e.to_string() });
     writeln!(
         w,
         "rep,period,county,township,cadre,s,m,innovate,ability,psi,corrupt,sanctioned,promoted,rank,block_left,fatigue,payoff,tenure"
     )
-    .map_err(io)?;
+    .map_err(&io)?;
     let per_period = model.params.total_cadres() as u64;
     let mut results = Vec::new();
     let mut line = String::with_capacity(256);
@@ -171,14 +170,14 @@ fn run_with_cadre_rows(
                         num(c.payoff),
                         c.tenure
                     );
-                    w.write_all(line.as_bytes()).map_err(io)?;
+                    w.write_all(line.as_bytes()).map_err(&io)?;
                 }
             }
             progress.advance(per_period);
         }
         results.push(RepResult { rep, periods });
     }
-    w.flush().map_err(io)?;
+    w.flush().map_err(&io)?;
     Ok(results)
 }
 
@@ -197,7 +196,6 @@ pub fn render_run_plots(summary_csv: &str, name: &str, plots_dir: &std::path::Pa
         by_metric.entry(f[1].to_string()).or_default().push((p(f[0]), p(f[3]), p(f[5]), p(f[6])));
     }
     let series = |m: &str| by_metric.get(m).cloned().unwrap_or_default();
-    let err = |e: plot::PlotError| AppError::Failed(format!("plot: {e}"));
     let panels: Vec<(String, Vec<Band>)> = super::finalize::PLOT_METRICS
         .iter()
         .map(|m| {
@@ -218,8 +216,7 @@ pub fn render_run_plots(summary_csv: &str, name: &str, plots_dir: &std::path::Pa
         "period (months)",
         &panels,
         3,
-    )
-    .map_err(err)?;
+    )?;
     let x: Vec<f64> = series("s").iter().map(|r| r.0).collect();
     let layer = |m: &str, label: &str| (label.to_string(), series(m).iter().map(|r| r.1).collect::<Vec<f64>>());
     let layers = vec![
@@ -233,8 +230,7 @@ pub fn render_run_plots(summary_csv: &str, name: &str, plots_dir: &std::path::Pa
         "period (months)",
         &x,
         &layers,
-    )
-    .map_err(err)?;
+    )?;
     Ok(["timeseries", "shares"].iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
 }
 

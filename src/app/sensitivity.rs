@@ -159,7 +159,6 @@ pub fn finalize(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut 
         staging.adopt("plots/sensitivity.svg");
         png.with_extension("")
     };
-    let plot_err = |e: plot::PlotError| AppError::Failed(format!("plot: {e}"));
     let reps = manifest["reps"].as_u64().unwrap_or(0);
     if method == "sobol" {
         let ix = sobol_indices(&y, samples, k, second, bootstrap, 0.95, seed).map_err(err)?;
@@ -211,8 +210,7 @@ pub fn finalize(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut 
                 ("first order S1".to_string(), bars(&ix.s1, &ix.s1_low, &ix.s1_high)),
                 ("total ST".to_string(), bars(&ix.st, &ix.st_low, &ix.st_high)),
             ],
-        )
-        .map_err(plot_err)?;
+        )?;
     } else {
         let unit = unit_design("morris", samples, k, levels, false, seed)?;
         let ix = morris_indices(&unit, &y, samples, k, bootstrap, 0.95, seed).map_err(err)?;
@@ -249,8 +247,7 @@ pub fn finalize(manifest: &Value, rows: &Path, staging: &mut Staging, out: &mut 
             "mu* (mean absolute elementary effect)",
             "sigma (interaction / nonlinearity)",
             &pts,
-        )
-        .map_err(plot_err)?;
+        )?;
     }
     staging.write("sensitivity_indices.csv", table.as_bytes())?;
     Ok(())
