@@ -7,7 +7,10 @@
 //!
 //! The library is the product; the `cadresim` binary is a thin front end. The flow is
 //! scenario file → [`scenario::Scenario`] → validated [`model::Params`] → [`engine::Model`] →
-//! [`engine::run_replications`] → [`metrics`] → [`output`] files.
+//! [`engine::run_replications`] → [`metrics`] → [`report`] tables and figures → [`output`] files.
+//!
+//! Front ends describe work with the typed specs of [`spec`], pass a [`job::Job`] (their own
+//! progress sink and cancellation token), and call [`commands`]; see docs/ARCHITECTURE.md.
 //!
 //! ```
 //! use cadresim::{engine, scenario::Scenario};
@@ -23,17 +26,25 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
-pub mod app;
-pub mod cli;
+pub mod build_info;
+pub mod commands;
 pub mod engine;
+pub mod error;
+pub mod experiment;
+pub mod job;
 pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod params;
 pub mod plot;
+pub mod report;
 pub mod scenario;
+pub mod spec;
 pub mod verify;
+
+pub use error::{Error, SpecError};
+pub use job::{CancelToken, Job, NoProgress, ProgressSink};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

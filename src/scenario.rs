@@ -93,10 +93,17 @@ impl Scenario {
         parse_into(text, file, &mut chain)
     }
 
-    /// Applies `--set path=value` overrides, checked like file values.
+    /// Applies `path=value` overrides, checked like file values; errors name them
+    /// `override path=value`.
     pub fn apply_sets(&mut self, sets: &[(String, String)]) -> Result<(), ScenarioError> {
+        self.apply_sets_labelled(sets, "override")
+    }
+
+    /// Like [`Scenario::apply_sets`], with errors naming each override `LABEL path=value` (the
+    /// CLI passes `--set`).
+    pub fn apply_sets_labelled(&mut self, sets: &[(String, String)], label: &str) -> Result<(), ScenarioError> {
         for (path, text) in sets {
-            self.resolved.set_text(path, text, Origin::Override(format!("--set {path}={text}")))?;
+            self.resolved.set_text(path, text, Origin::Override(format!("{label} {path}={text}")))?;
         }
         Ok(())
     }
@@ -336,7 +343,7 @@ mod tests {
         s.apply_sets(&[("regime.exempt".into(), "0.9".into())]).unwrap();
         assert_eq!(s.resolved.get("regime.exempt"), Some(&Value::Float(0.9)));
         let e = s.apply_sets(&[("regime.exempt".into(), "1.5".into())]).unwrap_err();
-        assert_eq!(e.to_string(), "--set regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
+        assert_eq!(e.to_string(), "override regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
         assert!(s.apply_sets(&[("nope.x".into(), "1".into())]).is_err());
     }
 }

@@ -473,7 +473,7 @@ parameters), so the engine has no counterpart of that result and it is not check
 /// The checks as a Markdown document: how to read it, then one table per group.
 pub fn markdown_report(checks: &[Check], settings: &Settings) -> String {
     let mut out = String::new();
-    let (version, revision) = crate::app::version();
+    let (version, revision) = crate::build_info::version();
     let _ = writeln!(out, "# Validation of cadresim\n");
     let _ = writeln!(
         out,

@@ -26,48 +26,47 @@ pub struct Factor {
 
 /// Parses `path=lo:hi:steps` (or `path=lo:hi` when `with_steps` is false, e.g. for sensitivity
 /// analysis) and checks the path and the range against the parameter registry.
-pub fn parse_factor(text: &str, with_steps: bool, flag: &str) -> Result<Factor, String> {
+/// Messages do not repeat `text`: callers put it in front (the CLI as `--vary TEXT: ...`).
+pub fn parse_factor(text: &str, with_steps: bool) -> Result<Factor, String> {
     let form = if with_steps { "PATH=LO:HI:STEPS, e.g. regime.exempt=0:1:5" } else { "PATH=LO:HI, e.g. regime.exempt=0:1" };
-    let (path, range) = text.split_once('=').ok_or_else(|| format!("{flag} {text}: expected {form}"))?;
+    let (path, range) = text.split_once('=').ok_or_else(|| format!("expected {form}"))?;
     let path = path.trim();
     let spec = params::spec_for(path).ok_or_else(|| {
         let hint = params::suggest(path).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-        format!("{flag} {text}: {path} is not a known parameter{hint}")
+        format!("{path} is not a known parameter{hint}")
     })?;
     let (min, max, integer) = match spec.kind {
         Kind::Float { min, max } => (min, max, false),
         Kind::Int { min, max } => (min as f64, max as f64, true),
-        other => {
-            return Err(format!("{flag} {text}: {path} is not numeric (it takes {}) and cannot be varied over a range", other.allowed()))
-        }
+        other => return Err(format!("{path} is not numeric (it takes {}) and cannot be varied over a range", other.allowed())),
     };
     let parts: Vec<&str> = range.split(':').collect();
     let want = if with_steps { 3 } else { 2 };
     if parts.len() != want {
-        return Err(format!("{flag} {text}: expected {form}"));
+        return Err(format!("expected {form}"));
     }
     let num = |s: &str, what: &str| -> Result<f64, String> {
-        s.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| format!("{flag} {text}: {what} {s:?} is not a number"))
+        s.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| format!("{what} {s:?} is not a number"))
     };
     let lo = num(parts[0], "lower end")?;
     let hi = num(parts[1], "upper end")?;
     if lo > hi {
-        return Err(format!("{flag} {text}: lower end {lo} is above upper end {hi}"));
+        return Err(format!("lower end {lo} is above upper end {hi}"));
     }
     if lo < min || hi > max {
-        return Err(format!("{flag} {text}: {path} must stay within [{min}, {max}]"));
+        return Err(format!("{path} must stay within [{min}, {max}]"));
     }
     if !with_steps && lo == hi {
-        return Err(format!("{flag} {text}: the range is empty (lower end equals upper end)"));
+        return Err("the range is empty (lower end equals upper end)".to_string());
     }
     let steps = if with_steps {
         let s = parts[2].trim();
-        let n: i64 = s.parse().map_err(|_| format!("{flag} {text}: steps {s:?} is not a whole number"))?;
+        let n: i64 = s.parse().map_err(|_| format!("steps {s:?} is not a whole number"))?;
         if n < 1 {
-            return Err(format!("{flag} {text}: steps must be at least 1 (got {n})"));
+            return Err(format!("steps must be at least 1 (got {n})"));
         }
         if n > 100_000 {
-            return Err(format!("{flag} {text}: at most 100000 steps"));
+            return Err("at most 100000 steps".to_string());
         }
         n as usize
     } else {
@@ -77,6 +76,16 @@ pub fn parse_factor(text: &str, with_steps: bool, flag: &str) -> Result<Factor, 
 }
 
 impl Factor {
+    /// The factor as `path=lo:hi:steps` (or `path=lo:hi` for a range without steps), numbers in
+    /// their shortest form: what [`parse_factor`] reads back.
+    pub fn text(&self, with_steps: bool) -> String {
+        if with_steps {
+            format!("{}={}:{}:{}", self.path, self.lo, self.hi, self.steps)
+        } else {
+            format!("{}={}:{}", self.path, self.lo, self.hi)
+        }
+    }
+
     /// Maps a unit value in [0, 1] onto the factor's range (rounded for whole-number parameters).
     pub fn at(&self, u: f64) -> f64 {
         let x = self.lo + (self.hi - self.lo) * u;
@@ -125,24 +134,24 @@ mod tests {
 
     #[test]
     fn factors_parse_and_reject_bad_specs() {
-        let f = parse_factor("regime.exempt=0:1:5", true, "--vary").unwrap();
+        let f = parse_factor("regime.exempt=0:1:5", true).unwrap();
         assert_eq!(f.grid(), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
-        let e = parse_factor("regime.exemt=0:1:5", true, "--vary").unwrap_err();
+        let e = parse_factor("regime.exemt=0:1:5", true).unwrap_err();
         assert!(e.contains("did you mean `regime.exempt`"), "{e}");
-        assert!(parse_factor("regime.exempt=1:0:3", true, "--vary").unwrap_err().contains("above upper end"));
-        assert!(parse_factor("regime.exempt=0:1:0", true, "--vary").unwrap_err().contains("at least 1"));
-        assert!(parse_factor("regime.exempt=0:x:3", true, "--vary").unwrap_err().contains("not a number"));
-        assert!(parse_factor("regime.exempt=0:2:3", true, "--vary").unwrap_err().contains("within [0, 1]"));
-        assert!(parse_factor("regime.rule=0:1:2", true, "--vary").unwrap_err().contains("not numeric"));
-        assert!(parse_factor("regime.exempt", true, "--vary").unwrap_err().contains("expected"));
-        let g = parse_factor("population.cadres=10:20:3", true, "--vary").unwrap();
+        assert!(parse_factor("regime.exempt=1:0:3", true).unwrap_err().contains("above upper end"));
+        assert!(parse_factor("regime.exempt=0:1:0", true).unwrap_err().contains("at least 1"));
+        assert!(parse_factor("regime.exempt=0:x:3", true).unwrap_err().contains("not a number"));
+        assert!(parse_factor("regime.exempt=0:2:3", true).unwrap_err().contains("within [0, 1]"));
+        assert!(parse_factor("regime.rule=0:1:2", true).unwrap_err().contains("not numeric"));
+        assert!(parse_factor("regime.exempt", true).unwrap_err().contains("expected"));
+        let g = parse_factor("population.cadres=10:20:3", true).unwrap();
         assert_eq!(g.grid(), vec![10.0, 15.0, 20.0]);
     }
 
     #[test]
     fn grid_is_full_factorial_last_fastest() {
-        let a = parse_factor("regime.exempt=0:1:2", true, "").unwrap();
-        let b = parse_factor("regime.penalty=1:3:3", true, "").unwrap();
+        let a = parse_factor("regime.exempt=0:1:2", true).unwrap();
+        let b = parse_factor("regime.penalty=1:3:3", true).unwrap();
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
         assert_eq!(g[0], vec![0.0, 1.0]);
@@ -152,8 +161,8 @@ mod tests {
 
     #[test]
     fn latin_hypercube_fills_every_stratum_once() {
-        let a = parse_factor("regime.exempt=0:1:1", true, "").unwrap();
-        let b = parse_factor("regime.penalty=0:10:1", true, "").unwrap();
+        let a = parse_factor("regime.exempt=0:1:1", true).unwrap();
+        let b = parse_factor("regime.penalty=0:10:1", true).unwrap();
         let d = latin_hypercube(&[a.clone(), b], 20, 3);
         assert_eq!(d.len(), 20);
         for (k, width) in [(0, 1.0), (1, 10.0)] {
@@ -161,7 +170,7 @@ mod tests {
             strata.sort();
             assert_eq!(strata, (0..20).collect::<Vec<_>>());
         }
-        assert_eq!(d, latin_hypercube(&[a.clone(), parse_factor("regime.penalty=0:10:1", true, "").unwrap()], 20, 3));
-        assert_ne!(d, latin_hypercube(&[a, parse_factor("regime.penalty=0:10:1", true, "").unwrap()], 20, 4));
+        assert_eq!(d, latin_hypercube(&[a.clone(), parse_factor("regime.penalty=0:10:1", true).unwrap()], 20, 3));
+        assert_ne!(d, latin_hypercube(&[a, parse_factor("regime.penalty=0:10:1", true).unwrap()], 20, 4));
     }
 }

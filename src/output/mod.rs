@@ -6,56 +6,15 @@
 //! polars and R).
 
 pub mod atomic;
+pub mod csv;
 pub mod manifest;
 pub mod tables;
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use atomic::{write_atomic, Staging};
 
-/// An output file or directory could not be written.
-#[derive(Debug)]
-pub enum OutputError {
-    /// An I/O error on a path.
-    Io {
-        /// The path.
-        path: PathBuf,
-        /// What the operating system said.
-        message: String,
-    },
-    /// The output directory already holds results.
-    Exists {
-        /// The directory.
-        dir: PathBuf,
-        /// The results file found there.
-        marker: String,
-    },
-    /// The output path exists and is not a directory.
-    NotADirectory(PathBuf),
-}
-
-impl OutputError {
-    pub(crate) fn io(path: &Path, e: std::io::Error) -> Self {
-        OutputError::Io { path: path.to_path_buf(), message: e.to_string() }
-    }
-}
-
-impl fmt::Display for OutputError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            OutputError::Io { path, message } => write!(f, "{}: {message}", path.display()),
-            OutputError::Exists { dir, marker } => write!(
-                f,
-                "{}: already holds results ({marker}); choose another --out directory or pass --force to overwrite",
-                dir.display()
-            ),
-            OutputError::NotADirectory(p) => write!(f, "{}: exists and is not a directory", p.display()),
-        }
-    }
-}
-
-impl std::error::Error for OutputError {}
+pub use crate::error::OutputError;
 
 /// Formats a number for CSV output: shortest round-trip form, `NaN` for undefined values.
 pub fn num(x: f64) -> String {
@@ -64,4 +23,16 @@ pub fn num(x: f64) -> String {
     } else {
         format!("{x}")
     }
+}
+
+/// Reads a text file of at most `cap` bytes (refusing larger ones instead of filling memory).
+pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let mut text = String::new();
+    f.take(cap + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > cap {
+        return Err(std::io::Error::other(format!("larger than {} MiB", cap >> 20)));
+    }
+    Ok(text)
 }

@@ -1,51 +1,122 @@
-//! The `cadresim` command line: parse arguments, call the library, map errors to exit codes.
+//! The `cadresim` command line: parse arguments into the library's specs, run them with a
+//! terminal progress bar and Ctrl-C cancellation, print the results, map errors to exit codes.
+
+mod cli;
+mod progress;
 
 use std::io::Write;
 
 use clap::Parser;
 
-use cadresim::app::{self, AppError};
-use cadresim::cli::{Cli, Command};
+use cadresim::commands::{self, ExperimentOutcome, Replotted};
+use cadresim::experiment::Experiment;
+use cadresim::report;
+use cadresim::spec::OutputSpec;
+use cadresim::{Error, Job};
+
+use cli::{Cli, Command, ExperimentCommon, Failure};
+
+/// Everything a command prints on standard output, checked: a closed pipe ends the program
+/// quietly (the files are already written), any other write error is a failure.
+struct Out(std::io::StdoutLock<'static>);
+
+impl Out {
+    fn print(&mut self, text: &str) -> Result<(), Failure> {
+        match self.0.write_all(text.as_bytes()).and_then(|_| self.0.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            Err(e) => Err(Failure { message: format!("cannot write to standard output: {e}"), code: 1 }),
+        }
+    }
+}
 
 fn main() {
     let cli = Cli::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let result: Result<(), AppError> = match &cli.command {
-        Command::Run(args) => app::run::run(args, &mut out),
-        Command::Check { scenarios, sets } => app::check(scenarios, sets, &mut out),
-        Command::Compare(a) => app::commands::compare(&a.scenarios, &a.exp, &mut out),
-        Command::Sweep(a) => app::commands::sweep(&a.scenario, &a.vary, &a.design, a.samples, &a.exp, &mut out),
-        Command::Sensitivity(a) => app::commands::parse_params(&a.params).and_then(|factors| {
-            let settings = app::sensitivity::Settings {
-                method: a.method.clone(),
-                factors,
-                metric: a.metric.clone(),
-                samples: a.samples,
-                levels: a.levels,
-                second_order: a.second_order,
-                bootstrap: a.bootstrap,
-            };
-            app::commands::sensitivity(&a.scenario, &settings, &a.exp, &mut out)
-        }),
-        Command::Merge { dirs, out: dir, force } => app::commands::merge(dirs, dir, *force, &mut out),
-        Command::Plot { dir } => app::commands::plot(dir, &mut out),
-        Command::Verify { quick, report, seed, scenarios, threads } => {
-            let settings = cadresim::verify::Settings { quick: *quick, seed: *seed, scenarios: scenarios.clone() };
-            app::verify(&settings, report.as_deref(), *threads, &mut out)
-        }
-        Command::Params => write!(out, "{}", cadresim::params::listing()).map_err(AppError::from),
-        Command::Metrics => write!(out, "{}", app::metrics_listing()).map_err(AppError::from),
-    };
-    let _ = out.flush();
-    if let Err(AppError::Output(cadresim::output::OutputError::Io { path, .. })) = &result {
-        if path.as_os_str() == "<stdout>" {
-            // The reader went away (e.g. `| head`); files were already written.
-            std::process::exit(0);
-        }
+    let mut out = Out(std::io::stdout().lock());
+    if let Err(f) = dispatch(&cli.command, &mut out) {
+        eprintln!("error: {}", f.message);
+        std::process::exit(f.code);
     }
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(e.exit_code());
+}
+
+fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
+    match command {
+        Command::Run(args) => {
+            let spec = args.spec()?;
+            let bar = progress::Bar::new(args.common.quiet);
+            let token = progress::interrupt_token();
+            let r = commands::run(&spec, Job::new(&bar, &token))?;
+            if let Some(dir) = &r.dir {
+                out.print(&format!("results written to {}\n", dir.display()))?;
+            }
+            let s = &r.scenario;
+            out.print(&report::run::summary_text(&s.name, &s.description, &r.model, spec.runs.reps, &r.summary))?;
+            if r.dir.is_none() {
+                out.print("(nothing saved: add --out DIR to write CSV files and a manifest)\n")?;
+            }
+            Ok(())
+        }
+        Command::Check { scenarios, sets } => {
+            let common = cli::Common { reps: 1, seed: 1, threads: None, sets: sets.clone(), force: false, quiet: true };
+            for p in scenarios {
+                let (s, m) = commands::check(&[common.scenario(p)?])?.remove(0);
+                out.print(&format!("{}: ok ({})\n", p.display(), commands::describe(&s, &m)))?;
+            }
+            Ok(())
+        }
+        Command::Compare(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Sensitivity(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Merge { dirs, out: dir, force } => {
+            let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
+            out.print(&report::text(&report))?;
+            out.print(&format!("results written to {}\n", dir.display()))
+        }
+        Command::Plot { dir } => match commands::plot(dir)? {
+            Replotted::Run { files, plots } => out.print(&format!("re-rendered {files} plot files in {}\n", plots.display())),
+            Replotted::Experiment { report, dir } => {
+                out.print(&report::text(&report))?;
+                out.print(&format!("results written to {}\n", dir.display()))
+            }
+        },
+        Command::Verify { quick, report: report_path, seed, scenarios, threads } => {
+            let settings = cadresim::verify::Settings { quick: *quick, seed: *seed, scenarios: scenarios.clone() };
+            let token = progress::interrupt_token();
+            let checks = commands::verify(&settings, threads.map(|t| t as usize), Job::new(&cadresim::NoProgress, &token))?;
+            out.print(&cadresim::verify::text_report(&checks))?;
+            if let Some(path) = report_path {
+                cadresim::output::write_atomic(path, cadresim::verify::markdown_report(&checks, &settings).as_bytes())
+                    .map_err(Error::from)?;
+                out.print(&format!("report written to {}\n", path.display()))?;
+            }
+            let failed = checks.iter().filter(|c| !c.pass).count();
+            if failed > 0 {
+                return Err(Error::Failed(format!("{failed} verification check(s) failed")).into());
+            }
+            Ok(())
+        }
+        Command::Params => out.print(&cadresim::params::listing()),
+        Command::Metrics => out.print(&commands::metrics_listing()),
+    }
+}
+
+/// Runs a prepared experiment (or one shard of it) and prints what it produced.
+fn run_experiment(exp: Result<Experiment, Error>, a: &ExperimentCommon, out: &mut Out) -> Result<(), Failure> {
+    let exp = exp?;
+    let output = a.output()?;
+    let bar = progress::Bar::new(a.common.quiet);
+    let token = progress::interrupt_token();
+    match commands::experiment(&exp, Some(&output), Job::new(&bar, &token))? {
+        ExperimentOutcome::Shard { shard, dir } => out.print(&format!(
+            "shard {}/{} written to {}; combine all shards with `cadresim merge DIR... --out DIR`\n",
+            shard.k,
+            shard.n,
+            dir.display()
+        )),
+        ExperimentOutcome::Finished { report, dir } => {
+            out.print(&report::text(&report))?;
+            out.print(&format!("results written to {}\n", dir.display()))
+        }
+        ExperimentOutcome::InMemory { .. } => Ok(()),
     }
 }

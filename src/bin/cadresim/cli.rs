@@ -1,9 +1,16 @@
-//! Command-line definitions (clap) and their translation into validated settings.
-//! No simulation happens here; `main.rs` and [`crate::app`] do the work.
+//! Command-line definitions (clap) and their translation into the library's typed specs, plus
+//! the CLI's spelling of library errors (spec fields as `--flags`). No simulation happens here.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+
+use cadresim::analysis::design::Factor;
+use cadresim::output::OutputError;
+use cadresim::spec::{
+    parse_factors, CompareSpec, Design, Method, OutputSpec, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec, Shard, SweepSpec,
+};
+use cadresim::{Error, SpecError};
 
 /// cadresim: grassroots cadres under accountability regimes, simulated fast and reproducibly.
 #[derive(Debug, Parser)]
@@ -188,6 +195,140 @@ pub struct SensitivityArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub exp: ExperimentCommon,
+}
+
+/// A command-line problem found before the library is called, or a library error: the message
+/// to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// One line, without the `error: ` prefix.
+    pub message: String,
+    /// Process exit code.
+    pub code: i32,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match &e {
+            Error::Scenario(_) | Error::Spec(_) | Error::Data(_) => 2,
+            Error::Output(OutputError::Exists { .. } | OutputError::UnfinishedOther { .. }) => 2,
+            Error::Output(_) | Error::Failed(_) => 1,
+            Error::Cancelled => 130,
+        };
+        Failure { message: message(&e), code }
+    }
+}
+
+impl From<SpecError> for Failure {
+    fn from(e: SpecError) -> Self {
+        Failure::from(Error::Spec(e))
+    }
+}
+
+/// How the CLI names a spec field.
+fn flag(field: &str) -> String {
+    match field {
+        "merge" => "`cadresim merge`".to_string(),
+        f => format!("--{}", f.replace('_', "-")),
+    }
+}
+
+/// A library error as the CLI says it: spec fields become flags, and hints name the flags.
+pub fn message(e: &Error) -> String {
+    match e {
+        Error::Spec(s) => s.render(&flag),
+        Error::Output(OutputError::Exists { dir, marker }) => format!(
+            "{}: already holds results ({marker}); choose another --out directory or pass --force to overwrite",
+            dir.display()
+        ),
+        Error::Output(OutputError::UnfinishedOther { dir }) => format!(
+            "{}: holds an unfinished run of a different experiment (other arguments); rerun that command to finish it, choose another --out, or pass --force to discard it",
+            dir.display()
+        ),
+        other => other.to_string(),
+    }
+}
+
+impl Common {
+    /// Replications, seed and threads.
+    pub fn runs(&self) -> Runs {
+        Runs { reps: self.reps, seed: self.seed, threads: self.threads.map(|t| t as usize) }
+    }
+
+    /// The scenario at `path` with this command's `--set` overrides.
+    pub fn scenario(&self, path: &std::path::Path) -> Result<ScenarioSpec, Failure> {
+        let overrides = parse_sets(&self.sets).map_err(|message| Failure { message, code: 2 })?;
+        Ok(ScenarioSpec { source: ScenarioSource::File(path.to_path_buf()), overrides, override_label: "--set".into() })
+    }
+}
+
+impl ExperimentCommon {
+    /// Where the results go.
+    pub fn output(&self) -> Result<OutputSpec, Failure> {
+        let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
+        Ok(OutputSpec { dir: self.out.clone(), force: self.common.force, shard })
+    }
+}
+
+impl RunArgs {
+    /// The run's spec.
+    pub fn spec(&self) -> Result<RunSpec, Failure> {
+        Ok(RunSpec {
+            scenario: self.common.scenario(&self.scenario)?,
+            runs: self.common.runs(),
+            out: self.out.clone(),
+            force: self.common.force,
+            cadre_output: self.cadre_output,
+        })
+    }
+}
+
+impl CompareArgs {
+    /// The comparison's spec.
+    pub fn spec(&self) -> Result<CompareSpec, Failure> {
+        let scenarios = self.scenarios.iter().map(|p| self.exp.common.scenario(p)).collect::<Result<_, _>>()?;
+        Ok(CompareSpec { scenarios, runs: self.exp.common.runs() })
+    }
+}
+
+impl SweepArgs {
+    /// The sweep's spec.
+    pub fn spec(&self) -> Result<SweepSpec, Failure> {
+        let scenario = self.exp.common.scenario(&self.scenario)?;
+        let vary: Vec<Factor> = parse_factors("vary", &self.vary, true)?;
+        let design = match (self.design.as_str(), self.samples) {
+            ("lhs", Some(samples)) => Design::Lhs { samples },
+            ("lhs", None) => return Err(SpecError::reads_on("design", Some("lhs".into()), "needs {samples} N").into()),
+            (_, Some(_)) => {
+                return Err(
+                    SpecError::reads_on("samples", None, "goes with {design} lhs; a grid's size is set by the steps of {vary}").into()
+                )
+            }
+            _ => Design::Grid,
+        };
+        Ok(SweepSpec { scenario, vary, design, runs: self.exp.common.runs() })
+    }
+}
+
+impl SensitivityArgs {
+    /// The analysis's spec.
+    pub fn spec(&self) -> Result<SensitivitySpec, Failure> {
+        let scenario = self.exp.common.scenario(&self.scenario)?;
+        let params = parse_factors("param", &self.params, false)?;
+        let method = match self.method.as_str() {
+            "sobol" => Method::Sobol { second_order: self.second_order },
+            _ => Method::Morris { levels: self.levels },
+        };
+        Ok(SensitivitySpec {
+            scenario,
+            method,
+            params,
+            metric: self.metric.clone(),
+            samples: self.samples,
+            bootstrap: self.bootstrap,
+            runs: self.exp.common.runs(),
+        })
+    }
 }
 
 /// Splits `path=value` strings from `--set`.

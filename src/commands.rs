@@ -1,0 +1,299 @@
+//! The work cadresim does, as library calls: each takes a typed spec (see [`crate::spec`]) and a
+//! [`Job`] (progress sink and cancellation token), and returns typed results. Nothing here
+//! prints, parses flags, handles signals or exits; the CLI, the explorer and the Python package
+//! are thin adapters over these functions.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::runs::{summarise, RunSummary};
+use crate::engine::{run_replications, Model, RepResult, Replication};
+use crate::error::{Error, SpecError};
+use crate::experiment::{journal, shard, with_threads, Experiment, Row};
+use crate::job::Job;
+use crate::output::manifest::{ExperimentManifest, Manifest};
+use crate::output::{num, Staging};
+use crate::report::{self, ExperimentReport};
+use crate::scenario::Scenario;
+use crate::spec::{OutputSpec, RunSpec, ScenarioSpec, Shard};
+
+/// What `run` produced.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The scenario as run (overrides applied).
+    pub scenario: Scenario,
+    /// Its model.
+    pub model: Model,
+    /// Every replication, period by period.
+    pub results: Vec<RepResult>,
+    /// Summaries across replications.
+    pub summary: RunSummary,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Where the files went, if anywhere.
+    pub dir: Option<PathBuf>,
+}
+
+/// `run`: one scenario, many replications; files into `spec.out` if given.
+pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
+    let (scenario, model) = spec.prepare()?;
+    let mut staging = match &spec.out {
+        Some(d) => Some(Staging::new(d, spec.force)?),
+        None => None,
+    };
+    let p = &model.params;
+    let reps = spec.runs.reps;
+    let seed = spec.runs.seed;
+    let cadre_path = match (&mut staging, spec.cadre_output) {
+        (Some(s), true) => Some(s.path("cadres.csv")?),
+        _ => None,
+    };
+    job.progress.start(&scenario.name, reps * p.periods as u64 * p.total_cadres() as u64);
+    let ran = with_threads(spec.runs.threads, || {
+        let threads = rayon::current_num_threads();
+        let r = match &cadre_path {
+            Some(path) => run_with_cadre_rows(&model, seed, reps, path, job),
+            None => run_replications(&model, seed, 0..reps, &job).map_err(Error::from),
+        };
+        (r, threads)
+    });
+    job.progress.finish();
+    let (results, threads) = ran?;
+    let results = results?;
+    check_finite(&results, &scenario)?;
+    let summary = summarise(&results, p.window);
+    let dir = match staging {
+        Some(st) => Some(report::run::write_run(st, &scenario, &model, seed, threads, &results, &summary)?),
+        None => None,
+    };
+    Ok(RunOutcome { scenario, model, results, summary, threads, dir })
+}
+
+/// Refuses results in which a sum that must be finite is not (an overflow somewhere in the
+/// model), naming the scenario and the period.
+fn check_finite(results: &[RepResult], scenario: &Scenario) -> Result<(), Error> {
+    for r in results {
+        for (t, p) in r.periods.iter().enumerate() {
+            let a = &p.total;
+            let sums = [("utility", a.utility), ("score", a.score), ("output", a.y), ("s", a.s), ("m", a.m)];
+            if let Some((what, _)) = sums.iter().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::Failed(format!(
+                    "{}: the simulation's {what} stopped being finite in replication {} period {}; the parameters are too extreme for the model (lower the gains, penalties or noise)",
+                    scenario.name,
+                    r.rep,
+                    t + 1
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs replications one after another, streaming one row per cadre and period to `path`
+/// (memory does not grow with periods). Townships still run in parallel within a period.
+fn run_with_cadre_rows(model: &Model, seed: u64, reps: u64, path: &Path, job: Job<'_>) -> Result<Vec<RepResult>, Error> {
+    use crate::engine::Progress;
+    let io = Error::io(path);
+    let file = std::fs::File::create(path).map_err(&io)?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    writeln!(
+        w,
+        "rep,period,county,township,cadre,s,m,innovate,ability,psi,corrupt,sanctioned,promoted,rank,block_left,fatigue,payoff,tenure"
+    )
+    .map_err(&io)?;
+    let per_period = model.params.total_cadres() as u64;
+    let mut results = Vec::new();
+    let mut line = String::with_capacity(256);
+    for rep in 0..reps {
+        let mut r = Replication::new(model, seed, rep);
+        let mut periods = Vec::with_capacity(model.params.periods);
+        for t in 0..model.params.periods {
+            if job.cancelled() {
+                return Err(Error::Cancelled);
+            }
+            periods.push(r.step());
+            for town in r.townships() {
+                for (i, c) in town.cadres.iter().enumerate() {
+                    let a = model.actions.actions[c.last_action as usize];
+                    line.clear();
+                    use std::fmt::Write as _;
+                    let _ = writeln!(
+                        line,
+                        "{rep},{},{},{},{i},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        t + 1,
+                        town.county + 1,
+                        town.id + 1,
+                        a.s,
+                        a.m,
+                        u8::from(a.innovate),
+                        num(c.ability),
+                        num(c.psi),
+                        u8::from(c.corrupt),
+                        u8::from(c.last_sanctioned),
+                        u8::from(c.last_promoted),
+                        c.rank,
+                        c.block_left,
+                        num(c.fatigue),
+                        num(c.payoff),
+                        c.tenure
+                    );
+                    w.write_all(line.as_bytes()).map_err(&io)?;
+                }
+            }
+            job.advance(per_period);
+        }
+        results.push(RepResult { rep, periods });
+    }
+    w.flush().map_err(&io)?;
+    Ok(results)
+}
+
+/// What an experiment produced.
+#[derive(Debug, Clone)]
+pub enum ExperimentOutcome {
+    /// Finished and committed into `dir`.
+    Finished {
+        /// The results.
+        report: ExperimentReport,
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// One shard written into `dir`; `merge` combines all of them.
+    Shard {
+        /// Which shard.
+        shard: Shard,
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Run in memory; nothing was written.
+    InMemory {
+        /// The results.
+        report: ExperimentReport,
+        /// The manifest the experiment would have on disk.
+        manifest: Box<ExperimentManifest>,
+        /// Every row, in run order.
+        rows: Vec<Row>,
+    },
+}
+
+/// Runs a prepared experiment: into `out` (resumable; a shard if `out.shard` is set) or, with
+/// no `out`, in memory.
+pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> Result<ExperimentOutcome, Error> {
+    let Some(out) = out else {
+        let rows = exp.simulate(None, job)?;
+        let manifest = exp.manifest(&[]);
+        let report = report::from_rows(&manifest, rows.iter().cloned())?;
+        return Ok(ExperimentOutcome::InMemory { report, manifest: Box::new(manifest), rows });
+    };
+    let staging = journal::execute(exp, out, job)?;
+    let files = report::expected_files(&exp.manifest(&[]));
+    match out.shard {
+        Some(s) => {
+            let dir = shard::finish(exp, s, &files, staging)?;
+            journal::discard(exp, &out.dir);
+            Ok(ExperimentOutcome::Shard { shard: s, dir })
+        }
+        None => {
+            let (report, dir) = report::finalize(&exp.manifest(&files), staging)?;
+            journal::discard(exp, &out.dir);
+            Ok(ExperimentOutcome::Finished { report, dir })
+        }
+    }
+}
+
+/// `merge`: combines shard directories into the files of an unsharded run in `out.dir`.
+pub fn merge(dirs: &[PathBuf], out: &OutputSpec) -> Result<(ExperimentReport, PathBuf), Error> {
+    // Check every shard before anything (even the output directory) is created.
+    let shards = shard::check(dirs)?;
+    let mut staging = Staging::new(&out.dir, out.force)?;
+    let dest = staging.path(&shards.manifest.rows_file)?;
+    shard::merge_rows(&shards, &dest)?;
+    report::finalize(&shards.manifest, staging)
+}
+
+/// What `plot DIR` re-rendered.
+#[derive(Debug, Clone)]
+pub enum Replotted {
+    /// A run directory: this many plot files.
+    Run {
+        /// Files written.
+        files: usize,
+        /// The plots folder.
+        plots: PathBuf,
+    },
+    /// An experiment: its report, recomputed from the saved rows.
+    Experiment {
+        /// The results.
+        report: ExperimentReport,
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+/// `plot DIR`: re-renders the tables and figures of a finished directory from its saved rows,
+/// without simulating.
+pub fn plot(dir: &Path) -> Result<Replotted, Error> {
+    let path = dir.join("manifest.json");
+    match Manifest::read(&path)? {
+        Manifest::Shard(_) => {
+            Err(SpecError::about("dir", format!("{}: holds one shard; merge the shards first ({{merge}})", dir.display())).into())
+        }
+        Manifest::Run(m) => {
+            let summary = report::run::read_summary(&dir.join("summary.csv"))?;
+            let name = m.scenarios.first().map(|s| s.name.clone()).unwrap_or_else(|| "run".into());
+            let plots = dir.join("plots");
+            let files = report::run::render_run_plots(&summary, &name, &plots)?;
+            Ok(Replotted::Run { files: files.len(), plots })
+        }
+        Manifest::Experiment(m) => {
+            let mut staging = Staging::new(dir, true)?;
+            let staged = staging.path(&m.rows_file)?;
+            std::fs::copy(dir.join(&m.rows_file), &staged).map_err(Error::io(&staged))?;
+            let (report, dir) = report::finalize(&m, staging)?;
+            Ok(Replotted::Experiment { report, dir })
+        }
+    }
+}
+
+/// `check`: loads and validates each scenario; returns it with its model.
+pub fn check(specs: &[ScenarioSpec]) -> Result<Vec<(Scenario, Model)>, Error> {
+    specs.iter().map(ScenarioSpec::model).collect()
+}
+
+/// A one-line description of a scenario's sizes.
+pub fn describe(s: &Scenario, m: &Model) -> String {
+    format!(
+        "{}: {} cadres in {} townships of {} counties, {} actions, {} periods",
+        s.name,
+        m.params.total_cadres(),
+        m.params.total_townships(),
+        m.params.counties,
+        m.actions.len(),
+        m.params.periods
+    )
+}
+
+/// `verify`: runs every verification case on `threads` workers.
+pub fn verify(settings: &crate::verify::Settings, threads: Option<usize>, job: Job<'_>) -> Result<Vec<crate::verify::Check>, Error> {
+    use crate::verify::{run_all, VerifyError};
+    if !settings.scenarios.join("verify").is_dir() {
+        return Err(SpecError::about(
+            "scenarios",
+            format!(
+                "{}: no verify/ folder of scenarios here; run from the cadresim folder or pass {{scenarios}} DIR",
+                settings.scenarios.display()
+            ),
+        )
+        .into());
+    }
+    with_threads(threads, || run_all(settings, &job))?.map_err(|e| match e {
+        VerifyError::Scenario(e) => Error::Scenario(e),
+        VerifyError::Cancelled => Error::Cancelled,
+    })
+}
+
+/// The list of output metrics, one per line.
+pub fn metrics_listing() -> String {
+    let w = crate::metrics::METRICS.iter().map(|m| m.name.len()).max().unwrap_or(10);
+    crate::metrics::METRICS.iter().map(|m| format!("{:w$}  {}\n", m.name, m.doc)).collect()
+}

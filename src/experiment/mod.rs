@@ -1,0 +1,428 @@
+//! Experiments: design points × replications, run in parallel, rows in run order.
+//!
+//! Shared by `compare`, `sweep` and `sensitivity`. Run `i = point * reps + rep` uses the streams
+//! of replication `rep`, so every design point sees the same luck (common random numbers).
+//!
+//! An experiment runs either in memory ([`Experiment::simulate`], for notebooks and tests) or into
+//! an output directory ([`journal::execute`]): rows are appended, in run order and one chunk of
+//! runs at a time, to a hidden journal, so a stopped experiment started again continues after the
+//! last complete run. `shard` runs a deterministic slice of the points; [`shard::merge`]
+//! interleaves shard rows by point exactly as an unsharded run would write them.
+
+pub mod journal;
+pub mod shard;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::analysis::runs::window_accum;
+use crate::engine::{run_replication, Model};
+use crate::error::Error;
+use crate::error::SpecError;
+use crate::job::Job;
+use crate::metrics::{evaluate, METRICS};
+use crate::output::csv::{number, whole, Record as CsvRecord, Table};
+use crate::output::manifest::{Details, ExperimentKind, ExperimentManifest, PointEntry, ScenarioEntry, EXPERIMENT_STREAMS};
+use crate::output::num;
+use crate::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Largest number of replications.
+pub const MAX_REPS: u64 = 10_000_000;
+
+/// Replications, seed and threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Runs {
+    /// Replications (per design point).
+    pub reps: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads (`None`: all cores). Results never depend on it.
+    pub threads: Option<usize>,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Runs { reps: 20, seed: 1, threads: None }
+    }
+}
+
+impl Runs {
+    /// Checks replications and threads.
+    pub fn check(&self) -> Result<(), SpecError> {
+        if self.reps == 0 || self.reps > MAX_REPS {
+            return Err(SpecError::new("reps", Some(self.reps.to_string()), format!("expected 1 to {MAX_REPS}")));
+        }
+        if self.threads.is_some_and(|t| t == 0 || t > 4096) {
+            return Err(SpecError::new("threads", self.threads.map(|t| t.to_string()), "expected 1 to 4096"));
+        }
+        Ok(())
+    }
+}
+
+/// A slice of an experiment's design points: the K-th of N (`point % N == K - 1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index.
+    pub k: usize,
+    /// Number of shards.
+    pub n: usize,
+}
+
+impl Shard {
+    /// Parses `K/N`.
+    pub fn parse(text: &str) -> Result<Shard, SpecError> {
+        let bad = || SpecError::new("shard", Some(text.to_string()), "expected K/N with 1 <= K <= N, e.g. {shard} 2/8");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let k: usize = k.trim().parse().map_err(|_| bad())?;
+        let n: usize = n.trim().parse().map_err(|_| bad())?;
+        if n == 0 || k == 0 || k > n {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+
+    /// Whether this shard runs design point `point`.
+    pub fn owns(&self, point: usize) -> bool {
+        point % self.n == self.k - 1
+    }
+}
+
+/// Where an experiment's results go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// The output directory (an interrupted experiment rerun into it resumes).
+    pub dir: PathBuf,
+    /// Overwrite finished results, or discard an unfinished different experiment.
+    pub force: bool,
+    /// Run only this slice of the design points.
+    pub shard: Option<Shard>,
+}
+
+impl OutputSpec {
+    /// Results into `dir`, nothing overwritten, all design points.
+    pub fn dir(dir: impl Into<PathBuf>) -> Self {
+        OutputSpec { dir: dir.into(), force: false, shard: None }
+    }
+}
+
+/// What each run records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// Every period plus an end-of-run window row (for comparisons and time-series plots).
+    Periods,
+    /// One row with the end-of-run window values (for sweeps and sensitivity designs).
+    Window,
+}
+
+/// One design point.
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Label (the scenario name for comparisons, the index otherwise).
+    pub label: String,
+    /// Values of the varied parameters, in factor order.
+    pub values: Vec<f64>,
+    /// The resolved scenario of this point.
+    pub scenario: Scenario,
+    /// Its validated model.
+    pub model: Model,
+}
+
+/// One row of results: a period of a run, or a run's end-of-run window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Design point.
+    pub point: usize,
+    /// Replication.
+    pub rep: u64,
+    /// Period (1-based); for a window row, the last period (and 0 in window-only records).
+    pub period: usize,
+    /// Whether this is the end-of-run window row.
+    pub window: bool,
+    /// Every metric, in [`METRICS`] order.
+    pub values: Vec<f64>,
+}
+
+/// An experiment ready to run (built by the `prepare` of a spec in [`crate::spec`]).
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    /// Paths of the varied parameters (column names).
+    pub factors: Vec<String>,
+    /// Design points.
+    pub points: Vec<Point>,
+    /// Replications per point.
+    pub reps: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads (`None`: all cores); results never depend on it.
+    pub threads: Option<usize>,
+    /// What a run records.
+    pub record: Record,
+    /// Kind-specific settings, recorded in the manifest and used to finish.
+    pub details: Details,
+}
+
+/// 64-bit FNV-1a, for experiment fingerprints (stable across platforms and versions).
+fn fnv1a(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Runs `f` on a thread pool of the requested size (all cores if `None`).
+pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T, Error> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        b = b.num_threads(t);
+    }
+    let pool = b.build().map_err(|e| {
+        crate::error::SpecError::new("threads", threads.map(|t| t.to_string()), format!("cannot start the thread pool: {e}"))
+    })?;
+    Ok(pool.install(f))
+}
+
+impl Experiment {
+    /// An experiment of these points.
+    pub fn new(factors: Vec<String>, points: Vec<Point>, runs: Runs, record: Record, details: Details) -> Self {
+        Experiment { factors, points, reps: runs.reps, seed: runs.seed, threads: runs.threads, record, details }
+    }
+
+    /// The kind (compare, sweep or sensitivity).
+    pub fn kind(&self) -> ExperimentKind {
+        self.details.kind()
+    }
+
+    /// Name of the rows file.
+    pub fn rows_file(&self) -> &'static str {
+        rows_file(self.kind())
+    }
+
+    /// A fingerprint of everything that determines the results.
+    pub fn id(&self) -> String {
+        let details = self.details.to_value();
+        let mut canon = format!("{}|{}|{}|{:?}|{:?}|{}\n", self.kind().name(), self.seed, self.reps, self.record, self.factors, details);
+        for p in &self.points {
+            canon.push_str(&format!("{}|{:?}\n{}\n", p.label, p.values, p.scenario.resolved.to_toml()));
+        }
+        format!("{:016x}", fnv1a(&canon))
+    }
+
+    /// The rows file's columns.
+    pub fn header(&self) -> Vec<String> {
+        header(self.record, &self.factors)
+    }
+
+    /// Lines one run writes.
+    pub fn lines_per_run(&self) -> usize {
+        match self.record {
+            Record::Periods => self.points.first().map(|p| p.model.params.periods + 1).unwrap_or(1),
+            Record::Window => 1,
+        }
+    }
+
+    /// The runs `(point, rep)` of a shard (or of all points), in run order.
+    pub fn runs(&self, shard: Option<Shard>) -> Vec<(usize, u64)> {
+        (0..self.points.len()).filter(|&p| shard.is_none_or(|s| s.owns(p))).flat_map(|p| (0..self.reps).map(move |r| (p, r))).collect()
+    }
+
+    /// Cadre-periods of these runs (for progress).
+    pub fn cadre_periods(&self, runs: &[(usize, u64)]) -> u64 {
+        runs.iter().map(|&(p, _)| (self.points[p].model.params.total_cadres() * self.points[p].model.params.periods) as u64).sum()
+    }
+
+    /// Runs one replication of one point and returns its rows.
+    pub fn run_rows(&self, point: usize, rep: u64, job: Job<'_>) -> Result<Vec<Row>, Error> {
+        let p = &self.points[point];
+        let r = run_replication(&p.model, self.seed, rep, &job)?;
+        let window = evaluate(&window_accum(&r, p.model.params.window));
+        let mut rows = Vec::new();
+        match self.record {
+            Record::Periods => {
+                for (t, s) in r.periods.iter().enumerate() {
+                    rows.push(Row { point, rep, period: t + 1, window: false, values: evaluate(&s.total) });
+                }
+                rows.push(Row { point, rep, period: r.periods.len(), window: true, values: window });
+            }
+            Record::Window => rows.push(Row { point, rep, period: 0, window: true, values: window }),
+        }
+        Ok(rows)
+    }
+
+    /// Runs every run of `shard` (or all) in memory, in parallel, and returns the rows in run order.
+    pub fn simulate(&self, shard: Option<Shard>, job: Job<'_>) -> Result<Vec<Row>, Error> {
+        let runs = self.runs(shard);
+        job.progress.start(self.kind().name(), self.cadre_periods(&runs));
+        let result = with_threads(self.threads, || -> Result<Vec<Row>, Error> {
+            let per_run: Vec<Result<Vec<Row>, Error>> = runs.par_iter().map(|&(p, r)| self.run_rows(p, r, job)).collect();
+            let mut rows = Vec::with_capacity(runs.len() * self.lines_per_run());
+            for r in per_run {
+                rows.extend(r?);
+            }
+            Ok(rows)
+        });
+        job.progress.finish();
+        result?
+    }
+
+    /// Appends `rows` as CSV lines (no header) to `table`.
+    pub fn write_rows(&self, rows: &[Row], table: &mut Table) {
+        for row in rows {
+            let p = &self.points[row.point];
+            let mut cells: Vec<String> = match self.record {
+                Record::Periods => vec![
+                    row.point.to_string(),
+                    p.label.clone(),
+                    row.rep.to_string(),
+                    row.period.to_string(),
+                    u8::from(row.window).to_string(),
+                ],
+                Record::Window => vec![row.point.to_string(), row.rep.to_string()],
+            };
+            cells.extend(p.values.iter().map(|v| num(*v)));
+            cells.extend(row.values.iter().map(|v| num(*v)));
+            table.row(&cells);
+        }
+    }
+
+    /// The manifest of the finished experiment (no thread count: results do not depend on it).
+    pub fn manifest(&self, files: &[String]) -> ExperimentManifest {
+        let (version, revision) = crate::build_info::version();
+        let mut seen = Vec::new();
+        let scenarios = self
+            .points
+            .iter()
+            .filter(|p| {
+                let key = p.scenario.source.clone();
+                if self.kind() != ExperimentKind::Compare && seen.contains(&key) {
+                    return false;
+                }
+                seen.push(key);
+                true
+            })
+            .map(|p| ScenarioEntry::of(&p.scenario))
+            .collect();
+        ExperimentManifest {
+            cadresim_version: version.into(),
+            source_revision: revision.into(),
+            experiment_id: self.id(),
+            seed: self.seed,
+            reps: self.reps,
+            rows_file: self.rows_file().into(),
+            factors: self.factors.clone(),
+            points: self.points.iter().map(|p| PointEntry { label: p.label.clone(), values: p.values.clone() }).collect(),
+            window: self.points.first().map(|p| p.model.params.window).unwrap_or(0),
+            periods: self.points.first().map(|p| p.model.params.periods).unwrap_or(0),
+            random_streams: EXPERIMENT_STREAMS.into(),
+            files: files.to_vec(),
+            scenarios,
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// Name of the rows file of a kind.
+pub fn rows_file(kind: ExperimentKind) -> &'static str {
+    match kind {
+        ExperimentKind::Compare => "runs.csv",
+        ExperimentKind::Sweep => "sweep.csv",
+        ExperimentKind::Sensitivity => "sensitivity_runs.csv",
+    }
+}
+
+/// What a kind records.
+pub fn record_of(kind: ExperimentKind) -> Record {
+    match kind {
+        ExperimentKind::Compare => Record::Periods,
+        _ => Record::Window,
+    }
+}
+
+/// The rows file's columns.
+pub fn header(record: Record, factors: &[String]) -> Vec<String> {
+    let mut cols: Vec<String> = match record {
+        Record::Periods => ["point", "scenario", "rep", "period", "window"].iter().map(|s| s.to_string()).collect(),
+        Record::Window => vec!["point".into(), "rep".into()],
+    };
+    cols.extend(factors.iter().cloned());
+    cols.extend(METRICS.iter().map(|m| m.name.to_string()));
+    cols
+}
+
+/// Reads the rows file of a finished experiment, checking every row against the manifest: the
+/// header, each row's column count and numbers, the point and replication of each row (each
+/// point has exactly its replications, in order, none twice) and, for per-period records, the
+/// periods of every run.
+pub fn read_rows(path: &Path, m: &ExperimentManifest, mut f: impl FnMut(Row) -> Result<(), Error>) -> Result<(), Error> {
+    let record = record_of(m.kind());
+    let head = header(record, &m.factors);
+    let first_metric = head.len() - METRICS.len();
+    let per_run = match record {
+        Record::Periods => m.periods + 1,
+        Record::Window => 1,
+    };
+    let mut expected = (0usize, 0u64, 0usize); // point, rep, line within the run
+    let mut count = 0u64;
+    crate::output::csv::read_rows(path, Some(&head), |rec: &CsvRecord| {
+        let point = whole(path, rec, 0, "point")? as usize;
+        let (rep, period, window) = match record {
+            Record::Periods => {
+                let window = match rec.cells.get(4) {
+                    Some("0") => false,
+                    Some("1") => true,
+                    other => return Err(Error::data(path, Some(rec.line), format!("column window: {other:?} is not 0 or 1"))),
+                };
+                (whole(path, rec, 2, "rep")?, whole(path, rec, 3, "period")? as usize, window)
+            }
+            Record::Window => (whole(path, rec, 1, "rep")?, 0, true),
+        };
+        let (ep, er, el) = expected;
+        let want_period = if record == Record::Periods {
+            if el + 1 == per_run {
+                m.periods
+            } else {
+                el + 1
+            }
+        } else {
+            0
+        };
+        let want_window = record == Record::Window || el + 1 == per_run;
+        if point != ep || rep != er || period != want_period || window != want_window {
+            let what = if point >= m.points.len() {
+                format!("design point {point} does not exist (the experiment has {})", m.points.len())
+            } else {
+                format!(
+                    "expected point {ep}, replication {er}{}; found point {point}, replication {rep}{} (a row is missing, repeated, out of order or foreign)",
+                    if record == Record::Periods { format!(", period {want_period}") } else { String::new() },
+                    if record == Record::Periods { format!(", period {period}") } else { String::new() },
+                )
+            };
+            return Err(Error::data(path, Some(rec.line), what));
+        }
+        let mut values = Vec::with_capacity(METRICS.len());
+        for (k, m) in METRICS.iter().enumerate() {
+            values.push(number(path, rec, first_metric + k, m.name)?);
+        }
+        expected = if el + 1 < per_run {
+            (ep, er, el + 1)
+        } else if er + 1 < m.reps {
+            (ep, er + 1, 0)
+        } else {
+            (ep + 1, 0, 0)
+        };
+        count += 1;
+        f(Row { point, rep, period, window, values })
+    })?;
+    let want = m.points.len() as u64 * m.reps * per_run as u64;
+    if count != want {
+        return Err(Error::data(
+            path,
+            None,
+            format!("holds {count} rows where the experiment has {want} ({} points x {} replications)", m.points.len(), m.reps),
+        ));
+    }
+    Ok(())
+}

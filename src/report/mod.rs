@@ -1,0 +1,177 @@
+//! Reports: experiment results as typed tables, and the renderers that turn them into files
+//! (CSV, Markdown, figures) and terminal text.
+//!
+//! Each kind has three steps kept apart: **compute** (rows → a typed report, no I/O),
+//! **write** (report → CSV/Markdown tables in the staging area) and **render** (report →
+//! figures). Everything is a function of the manifest and the rows alone, so an unsharded run, a
+//! merge of shards, `cadresim plot DIR` and an in-memory run from Python produce the same numbers
+//! and, on disk, the same bytes.
+
+pub mod compare;
+pub mod run;
+pub mod sensitivity;
+pub mod sweep;
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::experiment::{read_rows, Row};
+use crate::metrics::metric;
+use crate::output::manifest::{to_text, Details, ExperimentManifest};
+use crate::output::Staging;
+
+/// Metrics plotted and tabulated for comparisons and sweeps.
+pub const PLOT_METRICS: &[&str] = &["s", "m", "formalism", "share_diligent", "output", "sanction_rate"];
+/// Metrics shown as end-of-run bars in comparisons.
+pub const BAR_METRICS: &[&str] = &["s", "formalism", "output", "sanction_rate", "wrongful_sanctions", "blame_ratio"];
+
+/// The typed result of an experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExperimentReport {
+    /// A comparison.
+    Compare(compare::CompareReport),
+    /// A sweep.
+    Sweep(sweep::SweepReport),
+    /// A sensitivity analysis.
+    Sensitivity(sensitivity::SensitivityReport),
+}
+
+/// Accumulates rows into a report of the manifest's kind.
+enum Builder<'m> {
+    Compare(compare::Builder<'m>),
+    Sweep(sweep::Builder<'m>),
+    Sensitivity(sensitivity::Builder<'m>),
+}
+
+impl<'m> Builder<'m> {
+    fn new(m: &'m ExperimentManifest) -> Self {
+        match &m.details {
+            Details::Compare(_) => Builder::Compare(compare::Builder::new(m)),
+            Details::Sweep(_) => Builder::Sweep(sweep::Builder::new(m)),
+            Details::Sensitivity(d) => Builder::Sensitivity(sensitivity::Builder::new(m, d)),
+        }
+    }
+
+    fn push(&mut self, row: Row) {
+        match self {
+            Builder::Compare(b) => b.push(row),
+            Builder::Sweep(b) => b.push(row),
+            Builder::Sensitivity(b) => b.push(row),
+        }
+    }
+
+    fn finish(self) -> Result<ExperimentReport, Error> {
+        Ok(match self {
+            Builder::Compare(b) => ExperimentReport::Compare(b.finish()),
+            Builder::Sweep(b) => ExperimentReport::Sweep(b.finish()),
+            Builder::Sensitivity(b) => ExperimentReport::Sensitivity(b.finish()?),
+        })
+    }
+}
+
+/// Computes the report from rows held in memory (checked to be the experiment's rows in order).
+pub fn from_rows(m: &ExperimentManifest, rows: impl IntoIterator<Item = Row>) -> Result<ExperimentReport, Error> {
+    let mut b = Builder::new(m);
+    for r in rows {
+        b.push(r);
+    }
+    b.finish()
+}
+
+/// Computes the report from a rows file, checking every row against the manifest.
+pub fn from_rows_file(m: &ExperimentManifest, path: &Path) -> Result<ExperimentReport, Error> {
+    let mut b = Builder::new(m);
+    read_rows(path, m, |row| {
+        b.push(row);
+        Ok(())
+    })?;
+    b.finish()
+}
+
+/// Writes the report's tables into the staging area.
+pub fn write_tables(report: &ExperimentReport, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
+    match report {
+        ExperimentReport::Compare(r) => {
+            staging.write("timeseries.csv", r.timeseries_csv().as_bytes())?;
+            staging.write("comparison.csv", r.comparison_csv().as_bytes())?;
+            staging.write("comparison.md", r.markdown().as_bytes())?;
+        }
+        ExperimentReport::Sweep(r) => staging.write("sweep_summary.csv", r.summary_csv().as_bytes())?,
+        ExperimentReport::Sensitivity(r) => {
+            staging.write("sensitivity_design.csv", r.design_csv(m).as_bytes())?;
+            staging.write("sensitivity_indices.csv", r.indices_csv().as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders the report's figures into the staging area.
+pub fn render_figures(report: &ExperimentReport, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
+    match report {
+        ExperimentReport::Compare(r) => r.figures(staging),
+        ExperimentReport::Sweep(r) => r.figures(staging),
+        ExperimentReport::Sensitivity(r) => r.figure(m, staging),
+    }
+}
+
+/// The report as terminal text.
+pub fn text(report: &ExperimentReport) -> String {
+    match report {
+        ExperimentReport::Compare(r) => format!("\n{}\n", r.markdown()),
+        ExperimentReport::Sweep(r) => r.text(),
+        ExperimentReport::Sensitivity(r) => r.text(),
+    }
+}
+
+/// Finishes an experiment whose rows file is in `staging`: computes the report, writes tables
+/// and figures and the manifest, and commits the directory. Returns the report and the directory.
+pub fn finalize(m: &ExperimentManifest, mut staging: Staging) -> Result<(ExperimentReport, PathBuf), Error> {
+    let rows = staging.path(&m.rows_file)?;
+    let report = from_rows_file(m, &rows)?;
+    write_tables(&report, m, &mut staging)?;
+    render_figures(&report, m, &mut staging)?;
+    staging.write("manifest.json", to_text(&m.to_value()).as_bytes())?;
+    let dir = staging.dir().to_path_buf();
+    staging.commit()?;
+    Ok((report, dir))
+}
+
+/// The files a finished experiment of this manifest writes (so shard manifests can list them).
+pub fn expected_files(m: &ExperimentManifest) -> Vec<String> {
+    let mut f: Vec<String> = match m.details {
+        Details::Compare(_) => ["runs.csv", "timeseries.csv", "comparison.csv", "comparison.md"].map(String::from).to_vec(),
+        Details::Sweep(_) => vec!["sweep.csv".to_string(), "sweep_summary.csv".to_string()],
+        Details::Sensitivity(_) => ["sensitivity_runs.csv", "sensitivity_design.csv", "sensitivity_indices.csv"].map(String::from).to_vec(),
+    };
+    for stem in plot_stems(m) {
+        f.push(format!("plots/{stem}.png"));
+        f.push(format!("plots/{stem}.svg"));
+    }
+    f.push("manifest.json".into());
+    f
+}
+
+fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
+    match &m.details {
+        Details::Compare(_) => {
+            let mut v = vec!["timeseries".to_string(), "shares".to_string()];
+            v.extend(BAR_METRICS.iter().map(|m| format!("end_{m}")));
+            v
+        }
+        Details::Sweep(_) if m.factors.len() == 1 => vec!["sweep".to_string()],
+        Details::Sweep(d) if m.factors.len() == 2 && d.design == "grid" => PLOT_METRICS.iter().map(|m| format!("heatmap_{m}")).collect(),
+        Details::Sweep(_) => vec![],
+        Details::Sensitivity(_) => vec!["sensitivity".to_string()],
+    }
+}
+
+/// The staged path stem of plot `stem` (PNG and SVG are both registered).
+fn plot_path(staging: &mut Staging, stem: &str) -> Result<PathBuf, Error> {
+    let png = staging.path(&format!("plots/{stem}.png"))?;
+    staging.adopt(&format!("plots/{stem}.svg"));
+    Ok(png.with_extension(""))
+}
+
+fn label_of(name: &str) -> String {
+    metric(name).map(|m| m.label.to_string()).unwrap_or_else(|| name.to_string())
+}

@@ -1,0 +1,175 @@
+//! `run` results: the files of a run directory, its figures, and the printed table of end-of-run
+//! means.
+
+use std::path::{Path, PathBuf};
+
+use super::{label_of, PLOT_METRICS};
+use crate::analysis::runs::RunSummary;
+use crate::analysis::stats::Summary;
+use crate::engine::{Model, RepResult};
+use crate::error::Error;
+use crate::metrics::METRICS;
+use crate::output::csv::{number, read_rows, whole};
+use crate::output::manifest::{to_text, RunDetails, RunManifest, ScenarioEntry, RUN_STREAMS};
+use crate::output::{tables, Staging};
+use crate::plot::{self, Band};
+use crate::scenario::Scenario;
+
+/// Metrics shown in the printed end-of-run table.
+pub const KEY_METRICS: &[&str] = &[
+    "s",
+    "m",
+    "slack",
+    "formalism",
+    "share_avoiders",
+    "share_diligent",
+    "output",
+    "satisfaction",
+    "sanction_rate",
+    "wrongful_sanctions",
+    "blame_ratio",
+    "exemptions",
+    "promotion_effort_corr",
+];
+
+/// Writes a run's tables, figures and manifest into `staging` and commits it. `extra_files` are
+/// files already staged by the caller (e.g. `cadres.csv`). Returns the directory.
+pub fn write_run(
+    mut staging: Staging,
+    scenario: &Scenario,
+    model: &Model,
+    seed: u64,
+    threads: usize,
+    results: &[RepResult],
+    summary: &RunSummary,
+) -> Result<PathBuf, Error> {
+    let p = &model.params;
+    staging.write("periods.csv", tables::periods_csv(results).as_bytes())?;
+    staging.write("summary.csv", tables::summary_csv(summary).as_bytes())?;
+    staging.write("end.csv", tables::window_csv(summary).as_bytes())?;
+    if p.counties > 1 {
+        staging.write("counties.csv", tables::counties_csv(results).as_bytes())?;
+    }
+    staging.write("scenario.toml", scenario.resolved.to_toml().as_bytes())?;
+    let plots = staging.path("plots/timeseries.png")?.with_file_name("");
+    for f in render_run_plots(summary, &scenario.name, &plots)? {
+        staging.adopt(&f);
+    }
+    let mut files = staging.files().to_vec();
+    files.push("manifest.json".into());
+    let (version, revision) = crate::build_info::version();
+    let manifest = RunManifest {
+        cadresim_version: version.into(),
+        source_revision: revision.into(),
+        command: "run".into(),
+        seed,
+        reps: results.len() as u64,
+        threads,
+        random_streams: RUN_STREAMS.into(),
+        files,
+        scenarios: vec![ScenarioEntry::of(scenario)],
+        details: RunDetails { window: p.window, periods: p.periods, cadres: p.total_cadres() },
+    };
+    let value = serde_json::to_value(&manifest).map_err(|e| Error::Failed(format!("manifest: {e}")))?;
+    staging.write("manifest.json", to_text(&value).as_bytes())?;
+    let dir = staging.dir().to_path_buf();
+    staging.commit()?;
+    Ok(dir)
+}
+
+/// The printed end-of-run table.
+pub fn summary_text(name: &str, description: &str, model: &Model, reps: u64, s: &RunSummary) -> String {
+    use std::fmt::Write as _;
+    let p = &model.params;
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{name}: {description}");
+    let _ = writeln!(
+        out,
+        "{} cadres x {} periods x {reps} replications; means over the last {} periods with 95% intervals across replications\n",
+        p.total_cadres(),
+        p.periods,
+        s.window_len
+    );
+    let _ = writeln!(out, "  {:<24} {:>10}  {:>23}", "metric", "mean", "95% interval");
+    for name in KEY_METRICS {
+        let x = s.window[crate::metrics::index(name)];
+        let interval = if x.low.is_nan() { "-".to_string() } else { format!("[{:.4}, {:.4}]", x.low, x.high) };
+        let mean = if x.mean.is_nan() { "-".to_string() } else { format!("{:.4}", x.mean) };
+        let _ = writeln!(out, "  {:<24} {:>10}  {:>23}", name, mean, interval);
+    }
+    out
+}
+
+/// Reads a run directory's `summary.csv` back (per-period summaries only).
+pub fn read_summary(path: &Path) -> Result<RunSummary, Error> {
+    let head: Vec<String> = ["period", "metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from).to_vec();
+    let mut per_period: Vec<Vec<Summary>> = Vec::new();
+    let nan = Summary { n: 0, mean: f64::NAN, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
+    read_rows(path, Some(&head), |rec| {
+        let t = whole(path, rec, 0, "period")? as usize;
+        let name = rec.cells.get(1).unwrap_or("");
+        let k = METRICS
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| Error::data(path, Some(rec.line), format!("column metric: unknown metric {name:?}")))?;
+        if t == 0 || t > per_period.len() + 1 {
+            return Err(Error::data(path, Some(rec.line), format!("column period: {t} is out of order")));
+        }
+        if t > per_period.len() {
+            per_period.push(vec![nan; METRICS.len()]);
+        }
+        per_period[t - 1][k] = Summary {
+            n: whole(path, rec, 2, "n")? as usize,
+            mean: number(path, rec, 3, "mean")?,
+            sd: number(path, rec, 4, "sd")?,
+            low: number(path, rec, 5, "ci_low")?,
+            high: number(path, rec, 6, "ci_high")?,
+        };
+        Ok(())
+    })?;
+    Ok(RunSummary { per_period, window: vec![nan; METRICS.len()], window_len: 0 })
+}
+
+/// Figures of a single run (`timeseries` and `shares`, PNG and SVG) into `plots_dir`. Returns the
+/// file names written, relative to the output directory.
+pub fn render_run_plots(summary: &RunSummary, name: &str, plots_dir: &Path) -> Result<Vec<String>, Error> {
+    let x: Vec<f64> = (1..=summary.per_period.len()).map(|t| t as f64).collect();
+    let series = |m: &str, f: fn(&Summary) -> f64| -> Vec<f64> {
+        let k = crate::metrics::index(m);
+        summary.per_period.iter().map(|row| f(&row[k])).collect()
+    };
+    let panels: Vec<(String, Vec<Band>)> = PLOT_METRICS
+        .iter()
+        .map(|m| {
+            let band = Band {
+                label: name.to_string(),
+                x: x.clone(),
+                mean: series(m, |s| s.mean),
+                low: series(m, |s| s.low),
+                high: series(m, |s| s.high),
+            };
+            (label_of(m), vec![band])
+        })
+        .collect();
+    plot::panel_time_series(
+        &plots_dir.join("timeseries"),
+        &format!("{name}: effort and outcomes (mean, 95% interval)"),
+        "period (months)",
+        &panels,
+        3,
+    )?;
+    let layer = |m: &str, label: &str| (label.to_string(), series(m, |s| s.mean));
+    let layers = vec![
+        layer("share_avoiders", "avoiders (s < 0.25)"),
+        layer("share_minimal", "minimal"),
+        layer("share_diligent", "diligent (s ≥ 0.5)"),
+    ];
+    plot::stacked_shares(
+        &plots_dir.join("shares"),
+        &format!("{name}: avoiders, minimal and diligent cadres"),
+        "period (months)",
+        &x,
+        &layers,
+    )?;
+    Ok(["timeseries", "shares"].iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
+}

@@ -1,0 +1,246 @@
+//! Sensitivity analyses: the metric's mean at each design point, and Sobol' indices or Morris
+//! elementary effects computed from them.
+//!
+//! The model output at a design point is the end-of-run window value of the metric, averaged
+//! over the replications of that point (common random numbers across points). The estimators live
+//! in [`crate::analysis::sensitivity`] and know nothing about the model.
+
+use std::fmt::Write as _;
+
+use super::plot_path;
+use crate::analysis::sensitivity::{morris_design, morris_indices, sobol_indices, MorrisIndices, SobolIndices};
+use crate::error::Error;
+use crate::experiment::Row;
+use crate::output::csv::Table;
+use crate::output::manifest::{ExperimentManifest, SensitivityDetails};
+use crate::output::{num, Staging};
+use crate::plot::{self, Bar};
+
+/// The indices of one method.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Indices {
+    /// Sobol' first-order, total (and optionally second-order) indices.
+    Sobol(SobolIndices),
+    /// Morris μ, μ* and σ.
+    Morris(MorrisIndices),
+}
+
+/// A sensitivity analysis's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityReport {
+    /// The analysed metric.
+    pub metric: String,
+    /// The analysed parameters.
+    pub factors: Vec<String>,
+    /// `y[point]`: the metric's mean over replications at each design point.
+    pub y: Vec<f64>,
+    /// Design points.
+    pub points: usize,
+    /// Replications per point.
+    pub reps: u64,
+    /// Sobol' base samples N, or Morris trajectories.
+    pub samples: usize,
+    /// Morris levels.
+    pub levels: usize,
+    /// The indices.
+    pub indices: Indices,
+}
+
+pub(super) struct Builder<'m> {
+    m: &'m ExperimentManifest,
+    d: &'m SensitivityDetails,
+    column: usize,
+    sums: Vec<(f64, usize)>,
+}
+
+impl<'m> Builder<'m> {
+    pub(super) fn new(m: &'m ExperimentManifest, d: &'m SensitivityDetails) -> Self {
+        let column = crate::metrics::index(&d.metric);
+        Builder { m, d, column, sums: vec![(0.0, 0); m.points.len()] }
+    }
+
+    pub(super) fn push(&mut self, row: Row) {
+        if let (Some(s), Some(v)) = (self.sums.get_mut(row.point), row.values.get(self.column)) {
+            s.0 += v;
+            s.1 += 1;
+        }
+    }
+
+    pub(super) fn finish(self) -> Result<SensitivityReport, Error> {
+        let (m, d) = (self.m, self.d);
+        if crate::metrics::metric(&d.metric).is_none() {
+            return Err(Error::Failed(format!("the manifest names an unknown metric `{}`", d.metric)));
+        }
+        let y: Vec<f64> = self.sums.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
+        if let Some(p) = y.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Failed(format!(
+                "metric {} is undefined (NaN) at design point {p}; choose a metric defined everywhere in the ranges (e.g. s, formalism, output)",
+                d.metric
+            )));
+        }
+        let k = m.factors.len();
+        let err = |e: crate::analysis::sensitivity::SensitivityError| Error::Failed(format!("sensitivity analysis: {e}"));
+        let indices = if d.method == "sobol" {
+            Indices::Sobol(sobol_indices(&y, d.samples, k, d.second_order, d.bootstrap, d.confidence, m.seed).map_err(err)?)
+        } else {
+            let unit = morris_design(d.samples, k, d.levels, m.seed).map_err(err)?;
+            Indices::Morris(morris_indices(&unit, &y, d.samples, k, d.bootstrap, d.confidence, m.seed).map_err(err)?)
+        };
+        Ok(SensitivityReport {
+            metric: d.metric.clone(),
+            factors: m.factors.clone(),
+            points: y.len(),
+            y,
+            reps: m.reps,
+            samples: d.samples,
+            levels: d.levels,
+            indices,
+        })
+    }
+}
+
+impl SensitivityReport {
+    /// `sensitivity_design.csv`: point, factor values, metric mean.
+    pub fn design_csv(&self, m: &ExperimentManifest) -> String {
+        let mut head = vec!["point".to_string()];
+        head.extend(self.factors.iter().cloned());
+        head.push(self.metric.clone());
+        let mut t = Table::new(&head);
+        for (p, yp) in self.y.iter().enumerate() {
+            let mut cells = vec![p.to_string()];
+            if let Some(pt) = m.points.get(p) {
+                cells.extend(pt.values.iter().map(|v| num(*v)));
+            }
+            cells.push(num(*yp));
+            t.row(&cells);
+        }
+        t.into_string()
+    }
+
+    /// `sensitivity_indices.csv` (Sobol': S1 and ST with intervals, then S2 pairs if estimated;
+    /// Morris: μ, μ* with interval, σ).
+    pub fn indices_csv(&self) -> String {
+        let f = &self.factors;
+        match &self.indices {
+            Indices::Sobol(ix) => {
+                let mut t = Table::new(["parameter", "S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"]);
+                for (i, name) in f.iter().enumerate() {
+                    t.row([
+                        name.clone(),
+                        num(ix.s1[i]),
+                        num(ix.s1_low[i]),
+                        num(ix.s1_high[i]),
+                        num(ix.st[i]),
+                        num(ix.st_low[i]),
+                        num(ix.st_high[i]),
+                    ]);
+                }
+                let mut text = t.into_string();
+                if let Some(s2) = &ix.s2 {
+                    let mut t = Table::new(["parameter_a", "parameter_b", "S2"]);
+                    for a in 0..f.len() {
+                        for b in a + 1..f.len() {
+                            t.row([f[a].clone(), f[b].clone(), num(s2[a][b])]);
+                        }
+                    }
+                    text.push('\n');
+                    text.push_str(&t.into_string());
+                }
+                text
+            }
+            Indices::Morris(ix) => {
+                let mut t = Table::new(["parameter", "mu", "mu_star", "mu_star_ci_low", "mu_star_ci_high", "sigma"]);
+                for (i, name) in f.iter().enumerate() {
+                    t.row([
+                        name.clone(),
+                        num(ix.mu[i]),
+                        num(ix.mu_star[i]),
+                        num(ix.mu_star_low[i]),
+                        num(ix.mu_star_high[i]),
+                        num(ix.sigma[i]),
+                    ]);
+                }
+                t.into_string()
+            }
+        }
+    }
+
+    /// The printed ranking.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let f = &self.factors;
+        let k = f.len();
+        match &self.indices {
+            Indices::Sobol(ix) => {
+                let mut order: Vec<usize> = (0..k).collect();
+                order.sort_by(|a, b| ix.st[*b].total_cmp(&ix.st[*a]));
+                let _ = writeln!(
+                    out,
+                    "\nSobol' indices of {} (N = {}, {} runs of {} replications); ranked by total effect ST:",
+                    self.metric, self.samples, self.points, self.reps
+                );
+                let _ = writeln!(out, "  {:<32} {:>20} {:>20}", "parameter", "S1 [95%]", "ST [95%]");
+                for i in order {
+                    let _ = writeln!(
+                        out,
+                        "  {:<32} {:>7.3} [{:>5.2},{:>5.2}] {:>7.3} [{:>5.2},{:>5.2}]",
+                        f[i], ix.s1[i], ix.s1_low[i], ix.s1_high[i], ix.st[i], ix.st_low[i], ix.st_high[i]
+                    );
+                }
+            }
+            Indices::Morris(ix) => {
+                let mut order: Vec<usize> = (0..k).collect();
+                order.sort_by(|a, b| ix.mu_star[*b].total_cmp(&ix.mu_star[*a]));
+                let _ = writeln!(
+                    out,
+                    "\nMorris elementary effects of {} ({} trajectories, {} levels, unit-scaled ranges); ranked by mu*:",
+                    self.metric, self.samples, self.levels
+                );
+                let _ = writeln!(out, "  {:<32} {:>10} {:>22} {:>10}", "parameter", "mu", "mu* [95%]", "sigma");
+                for i in order {
+                    let _ = writeln!(
+                        out,
+                        "  {:<32} {:>10.4} {:>8.4} [{:.3},{:.3}] {:>10.4}",
+                        f[i], ix.mu[i], ix.mu_star[i], ix.mu_star_low[i], ix.mu_star_high[i], ix.sigma[i]
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// The analysis's figure.
+    pub(super) fn figure(&self, _m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
+        let stem = plot_path(staging, "sensitivity")?;
+        let f = &self.factors;
+        let k = f.len();
+        match &self.indices {
+            Indices::Sobol(ix) => {
+                let bars = |v: &[f64], lo: &[f64], hi: &[f64]| -> Vec<Bar> {
+                    (0..k).map(|i| Bar { label: f[i].clone(), mean: v[i], low: lo[i], high: hi[i] }).collect()
+                };
+                plot::grouped_bars(
+                    &stem,
+                    &format!("Sobol' indices of {} (95% bootstrap intervals)", self.metric),
+                    "share of output variance",
+                    f,
+                    &[
+                        ("first order S1".to_string(), bars(&ix.s1, &ix.s1_low, &ix.s1_high)),
+                        ("total ST".to_string(), bars(&ix.st, &ix.st_low, &ix.st_high)),
+                    ],
+                )?;
+            }
+            Indices::Morris(ix) => {
+                let pts: Vec<(String, f64, f64)> = (0..k).map(|i| (f[i].clone(), ix.mu_star[i], ix.sigma[i])).collect();
+                plot::scatter_labelled(
+                    &stem,
+                    &format!("Morris screening of {}", self.metric),
+                    "mu* (mean absolute elementary effect)",
+                    "sigma (interaction / nonlinearity)",
+                    &pts,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,383 @@
+//! Typed specifications of the work cadresim does, and their validation.
+//!
+//! A front end fills in a spec (the CLI from its flags, the Python package from keyword
+//! arguments, the explorer from a form) and calls `prepare`, which checks every field in this one
+//! place and returns a ready [`Experiment`] (or a loaded scenario and model for `run`). Errors are
+//! [`SpecError`]s naming the spec field, the offending value and what is allowed; no flag names.
+
+use std::path::PathBuf;
+
+use crate::analysis::design::{grid, latin_hypercube, parse_factor, Factor};
+use crate::analysis::sensitivity::{morris_design, saltelli_design};
+use crate::engine::Model;
+use crate::error::{Error, SpecError};
+use crate::experiment::{Experiment, Point, Record};
+pub use crate::experiment::{OutputSpec, Runs, Shard};
+use crate::metrics;
+use crate::output::manifest::{CompareDetails, Details, SensitivityDetails, SweepDetails};
+use crate::scenario::Scenario;
+
+/// Largest number of design points of one experiment.
+pub const MAX_POINTS: usize = 1_000_000;
+pub use crate::experiment::MAX_REPS;
+/// Largest number of bootstrap resamples.
+pub const MAX_BOOTSTRAP: usize = 1_000_000;
+
+/// Where a scenario comes from.
+#[derive(Debug, Clone)]
+pub enum ScenarioSource {
+    /// A TOML file (its `base` files are read relative to it).
+    File(PathBuf),
+    /// TOML text; `origin` names it in messages and resolves relative `base` paths.
+    Text {
+        /// The TOML.
+        text: String,
+        /// A path that names the text (need not exist unless a `base` is relative to it).
+        origin: PathBuf,
+    },
+    /// A scenario already loaded.
+    Loaded(Box<Scenario>),
+}
+
+/// A scenario and the parameter overrides applied to it.
+#[derive(Debug, Clone)]
+pub struct ScenarioSpec {
+    /// Where it comes from.
+    pub source: ScenarioSource,
+    /// `(path, value)` overrides, checked like scenario-file values.
+    pub overrides: Vec<(String, String)>,
+    /// How overrides are named in messages (the CLI says `--set`).
+    pub override_label: String,
+}
+
+impl ScenarioSpec {
+    /// A scenario file without overrides.
+    pub fn file(path: impl Into<PathBuf>) -> Self {
+        ScenarioSpec { source: ScenarioSource::File(path.into()), overrides: Vec::new(), override_label: "override".into() }
+    }
+
+    /// Adds an override.
+    pub fn with(mut self, path: impl Into<String>, value: impl Into<String>) -> Self {
+        self.overrides.push((path.into(), value.into()));
+        self
+    }
+
+    /// Reads the scenario and applies the overrides.
+    pub fn load(&self) -> Result<Scenario, Error> {
+        let mut s = match &self.source {
+            ScenarioSource::File(p) => Scenario::load(p)?,
+            ScenarioSource::Text { text, origin } => Scenario::from_toml_str(text, origin)?,
+            ScenarioSource::Loaded(s) => (**s).clone(),
+        };
+        s.apply_sets_labelled(&self.overrides, &self.override_label)?;
+        Ok(s)
+    }
+
+    /// Reads the scenario, applies the overrides and builds the validated model.
+    pub fn model(&self) -> Result<(Scenario, Model), Error> {
+        let s = self.load()?;
+        let m = Model::new(s.params()?);
+        Ok((s, m))
+    }
+}
+
+/// `run`: one scenario, many replications.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    /// The scenario.
+    pub scenario: ScenarioSpec,
+    /// Replications, seed, threads.
+    pub runs: Runs,
+    /// Output directory (`None`: results are returned, nothing is written).
+    pub out: Option<PathBuf>,
+    /// Overwrite a directory that holds results.
+    pub force: bool,
+    /// Also write one row per cadre and period (needs `out`).
+    pub cadre_output: bool,
+}
+
+impl RunSpec {
+    /// Checks the fields and loads the scenario.
+    pub fn prepare(&self) -> Result<(Scenario, Model), Error> {
+        self.runs.check()?;
+        if self.cadre_output && self.out.is_none() {
+            return Err(SpecError::reads_on("cadre_output", None, "needs {out} DIR").into());
+        }
+        self.scenario.model()
+    }
+}
+
+/// `compare`: scenarios side by side under common random numbers.
+#[derive(Debug, Clone)]
+pub struct CompareSpec {
+    /// The scenarios; differences are taken from the first.
+    pub scenarios: Vec<ScenarioSpec>,
+    /// Replications, seed, threads.
+    pub runs: Runs,
+}
+
+impl CompareSpec {
+    /// Checks the fields and builds the experiment.
+    pub fn prepare(&self) -> Result<Experiment, Error> {
+        self.runs.check()?;
+        if self.scenarios.is_empty() {
+            return Err(SpecError::new("scenarios", None, "name at least one scenario").into());
+        }
+        let mut points = Vec::new();
+        for spec in &self.scenarios {
+            let (s, m) = spec.model()?;
+            points.push(Point { label: s.name.clone(), values: vec![], scenario: s, model: m });
+        }
+        let first = &points[0].model.params;
+        for p in &points[1..] {
+            let q = &p.model.params;
+            if q.periods != first.periods || q.window != first.window {
+                return Err(SpecError::about(
+                    "scenarios",
+                    format!(
+                        "{}: has {} periods (window {}) but {} has {} (window {}); compared scenarios need the same periods and window",
+                        p.label, q.periods, q.window, points[0].label, first.periods, first.window
+                    ),
+                )
+                .into());
+            }
+        }
+        let difference_from = match &self.scenarios[0].source {
+            ScenarioSource::File(p) => Some(p.display().to_string()),
+            ScenarioSource::Text { origin, .. } => Some(origin.display().to_string()),
+            ScenarioSource::Loaded(s) => s.source.as_ref().map(|p| p.display().to_string()),
+        };
+        Ok(Experiment::new(vec![], points, self.runs, Record::Periods, Details::Compare(CompareDetails { difference_from })))
+    }
+}
+
+/// How a sweep chooses its design points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Design {
+    /// Every combination of every factor's steps.
+    Grid,
+    /// A Latin hypercube of `samples` points.
+    Lhs {
+        /// Points.
+        samples: usize,
+    },
+}
+
+/// Parses factors given as text (`PATH=LO:HI:STEPS` with steps, `PATH=LO:HI` without), naming
+/// `field` in errors.
+pub fn parse_factors(field: &'static str, texts: &[String], with_steps: bool) -> Result<Vec<Factor>, SpecError> {
+    texts.iter().map(|t| parse_factor(t, with_steps).map_err(|m| SpecError::new(field, Some(t.clone()), m))).collect()
+}
+
+fn check_factors(field: &'static str, factors: &[Factor], with_steps: bool, once: &str) -> Result<(), SpecError> {
+    for f in factors {
+        // Re-check factors built in code (not parsed) against the registry.
+        parse_factor(&f.text(with_steps), with_steps).map_err(|m| SpecError::new(field, Some(f.text(with_steps)), m))?;
+    }
+    let mut paths: Vec<&str> = factors.iter().map(|f| f.path.as_str()).collect();
+    paths.sort();
+    if paths.windows(2).any(|w| w[0] == w[1]) {
+        return Err(SpecError::new(field, None, once));
+    }
+    Ok(())
+}
+
+/// Builds one design point per row of `values` from `base`.
+fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str) -> Result<Vec<Point>, Error> {
+    let mut points = Vec::with_capacity(values.len());
+    for (i, v) in values.into_iter().enumerate() {
+        let mut s = base.clone();
+        let pairs: Vec<(String, f64)> = factors.iter().map(|f| f.path.clone()).zip(v.iter().copied()).collect();
+        s.apply_numeric(&pairs, &format!("{what} {i}"))?;
+        let model = Model::new(s.params()?);
+        points.push(Point { label: format!("{i}"), values: v, scenario: s, model });
+    }
+    Ok(points)
+}
+
+/// `sweep`: a grid or Latin hypercube over parameters.
+#[derive(Debug, Clone)]
+pub struct SweepSpec {
+    /// The base scenario.
+    pub scenario: ScenarioSpec,
+    /// The varied parameters (with steps).
+    pub vary: Vec<Factor>,
+    /// The design.
+    pub design: Design,
+    /// Replications, seed, threads.
+    pub runs: Runs,
+}
+
+impl SweepSpec {
+    /// Checks the fields and builds the experiment.
+    pub fn prepare(&self) -> Result<Experiment, Error> {
+        self.runs.check()?;
+        let base = self.scenario.load()?;
+        if self.vary.is_empty() {
+            return Err(SpecError::new("vary", None, "name at least one parameter, e.g. {vary} regime.exempt=0:1:5").into());
+        }
+        check_factors("vary", &self.vary, true, "each parameter may be varied once")?;
+        let values = match self.design {
+            Design::Grid => {
+                let n = self.vary.iter().try_fold(1usize, |n, f| n.checked_mul(f.steps)).filter(|&n| n <= MAX_POINTS);
+                let Some(_) = n else {
+                    let steps: Vec<String> = self.vary.iter().map(|f| f.steps.to_string()).collect();
+                    return Err(
+                        SpecError::new("vary", None, format!("the grid has {} points; at most {MAX_POINTS}", steps.join(" x "))).into()
+                    );
+                };
+                grid(&self.vary)
+            }
+            Design::Lhs { samples } => {
+                if samples == 0 || samples > MAX_POINTS {
+                    return Err(SpecError::new("samples", Some(samples.to_string()), format!("expected 1 to {MAX_POINTS}")).into());
+                }
+                latin_hypercube(&self.vary, samples, self.runs.seed)
+            }
+        };
+        let points = points(&base, &self.vary, values, "design point")?;
+        let (design, samples) = match self.design {
+            Design::Grid => ("grid", None),
+            Design::Lhs { samples } => ("lhs", Some(samples)),
+        };
+        let details = SweepDetails { design: design.into(), vary: self.vary.iter().map(|f| f.text(true)).collect(), samples };
+        Ok(Experiment::new(self.vary.iter().map(|f| f.path.clone()).collect(), points, self.runs, Record::Window, Details::Sweep(details)))
+    }
+}
+
+/// A global sensitivity method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Morris elementary effects on a grid of `levels` levels.
+    Morris {
+        /// Grid levels (even).
+        levels: usize,
+    },
+    /// Sobol' indices from a Saltelli design.
+    Sobol {
+        /// Also estimate second-order indices.
+        second_order: bool,
+    },
+}
+
+/// `sensitivity`: Morris screening or Sobol' indices of one metric.
+#[derive(Debug, Clone)]
+pub struct SensitivitySpec {
+    /// The base scenario.
+    pub scenario: ScenarioSpec,
+    /// The method.
+    pub method: Method,
+    /// The parameters and their ranges (no steps).
+    pub params: Vec<Factor>,
+    /// The analysed metric (end-of-run window mean).
+    pub metric: String,
+    /// Sobol': base samples N (a power of two); Morris: trajectories.
+    pub samples: usize,
+    /// Bootstrap resamples for the intervals.
+    pub bootstrap: usize,
+    /// Replications, seed, threads.
+    pub runs: Runs,
+}
+
+impl SensitivitySpec {
+    /// The unit-cube design of the method.
+    pub fn unit_design(&self) -> Result<Vec<Vec<f64>>, SpecError> {
+        let k = self.params.len();
+        let r = match self.method {
+            Method::Sobol { second_order } => saltelli_design(self.samples, k, second_order, self.runs.seed),
+            Method::Morris { levels } => morris_design(self.samples, k, levels, self.runs.seed),
+        };
+        r.map_err(|e| SpecError::new("samples", Some(self.samples.to_string()), e.to_string()))
+    }
+
+    /// Checks the fields and builds the experiment.
+    pub fn prepare(&self) -> Result<Experiment, Error> {
+        self.runs.check()?;
+        let base = self.scenario.load()?;
+        if metrics::metric(&self.metric).is_none() {
+            return Err(SpecError::new("metric", None, metrics::unknown_metric(&self.metric)).into());
+        }
+        if self.params.is_empty() {
+            return Err(SpecError::new("param", None, "name at least one parameter, e.g. {param} regime.penalty=0:4").into());
+        }
+        check_factors("param", &self.params, false, "each parameter may be named once")?;
+        if self.bootstrap == 0 || self.bootstrap > MAX_BOOTSTRAP {
+            return Err(SpecError::new(
+                "bootstrap",
+                Some(self.bootstrap.to_string()),
+                format!("expected 1 to {MAX_BOOTSTRAP} resamples (100 to 1000 are usual)"),
+            )
+            .into());
+        }
+        let unit = self.unit_design()?;
+        let values: Vec<Vec<f64>> = unit.iter().map(|u| self.params.iter().zip(u).map(|(f, &x)| f.at(x)).collect()).collect();
+        let points = points(&base, &self.params, values, "design point")?;
+        let (method, levels, second_order, design) = match self.method {
+            Method::Sobol { second_order } => ("sobol", 4, second_order, "saltelli (scrambled Sobol')"),
+            Method::Morris { levels } => ("morris", levels, false, "morris trajectories"),
+        };
+        let details = SensitivityDetails {
+            method: method.into(),
+            metric: self.metric.clone(),
+            samples: self.samples,
+            levels,
+            second_order,
+            bootstrap: self.bootstrap,
+            confidence: 0.95,
+            bounds: self.params.iter().map(|f| [f.lo, f.hi]).collect(),
+            design: design.into(),
+        };
+        Ok(Experiment::new(
+            self.params.iter().map(|f| f.path.clone()).collect(),
+            points,
+            self.runs,
+            Record::Window,
+            Details::Sensitivity(details),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> ScenarioSpec {
+        ScenarioSpec {
+            source: ScenarioSource::Loaded(Box::new(Scenario::defaults())),
+            overrides: vec![("population.townships".into(), "2".into()), ("population.periods".into(), "4".into())],
+            override_label: "override".into(),
+        }
+    }
+
+    #[test]
+    fn errors_carry_the_field_and_the_value() {
+        let spec = SweepSpec {
+            scenario: tiny(),
+            vary: parse_factors("vary", &["regime.penalty=0:4:3".into()], true).unwrap(),
+            design: Design::Lhs { samples: 0 },
+            runs: Runs::default(),
+        };
+        let Err(Error::Spec(e)) = spec.prepare() else { panic!("accepted 0 samples") };
+        assert_eq!((e.field, e.value.as_deref()), ("samples", Some("0")));
+        let e = parse_factors("vary", &["regime.exempt=0:2:3".into()], true).unwrap_err();
+        assert_eq!((e.field, e.value.as_deref()), ("vary", Some("regime.exempt=0:2:3")));
+        assert!(e.message.contains("within [0, 1]"), "{e}");
+        let e = Shard::parse("0/3").unwrap_err();
+        assert_eq!(e.field, "shard");
+        let runs = Runs { reps: 0, ..Runs::default() };
+        let Err(Error::Spec(e)) = CompareSpec { scenarios: vec![tiny()], runs }.prepare() else { panic!("accepted 0 reps") };
+        assert_eq!(e.field, "reps");
+    }
+
+    #[test]
+    fn an_overflowing_grid_is_refused_not_wrapped() {
+        let f = Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 100_000, integer: false };
+        let mut vary = vec![f.clone()];
+        for p in ["regime.exempt", "appraisal.w_materials", "promotion.rate"] {
+            vary.push(Factor { path: p.into(), ..f.clone() });
+        }
+        let spec = SweepSpec { scenario: tiny(), vary, design: Design::Grid, runs: Runs::default() };
+        let Err(Error::Spec(e)) = spec.prepare() else { panic!("accepted an overflowing grid") };
+        assert!(e.message.contains("at most 1000000"), "{e}");
+    }
+}
