@@ -48,9 +48,12 @@ pub struct PeriodSums {
 }
 
 /// One replication in progress. Front ends can step it period by period and look at the cadres.
+///
+/// It borrows its model ([`Replication::new`]) or owns it ([`Replication::owned`], for front ends
+/// that keep a replication across calls, e.g. a Python object or an explorer session).
 #[derive(Debug, Clone)]
 pub struct Replication<'m> {
-    model: &'m Model,
+    model: std::borrow::Cow<'m, Model>,
     seed: u64,
     rep: u64,
     period: usize,
@@ -63,18 +66,28 @@ pub struct Replication<'m> {
 impl<'m> Replication<'m> {
     /// Draws the initial population of replication `rep`.
     pub fn new(model: &'m Model, seed: u64, rep: u64) -> Self {
+        Self::with_model(std::borrow::Cow::Borrowed(model), seed, rep)
+    }
+
+    fn with_model(model: std::borrow::Cow<'m, Model>, seed: u64, rep: u64) -> Self {
         let p = &model.params;
-        let towns = (0..p.total_townships()).into_par_iter().map(|id| Township::new(model, seed, rep, id, id / p.townships)).collect();
+        let towns = (0..p.total_townships()).into_par_iter().map(|id| Township::new(&model, seed, rep, id, id / p.townships)).collect();
+        let counties = p.counties;
         Replication {
             model,
             seed,
             rep,
             period: 0,
             towns,
-            cum_output: vec![0.0; p.counties],
-            cum_burnouts: vec![0.0; p.counties],
+            cum_output: vec![0.0; counties],
+            cum_burnouts: vec![0.0; counties],
             cum_total: (0.0, 0.0),
         }
+    }
+
+    /// The model it runs.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 
     /// Periods run so far.
@@ -89,7 +102,7 @@ impl<'m> Replication<'m> {
 
     /// Runs one period and returns its sums.
     pub fn step(&mut self) -> PeriodSums {
-        let (model, seed, rep, period) = (self.model, self.seed, self.rep, self.period);
+        let (model, seed, rep, period) = (&*self.model, self.seed, self.rep, self.period);
         let per_town: Vec<Accum> =
             self.towns.par_iter_mut().map_init(Scratch::default, |scratch, t| t.step(model, seed, rep, period, scratch)).collect();
         self.period += 1;
@@ -113,6 +126,13 @@ impl<'m> Replication<'m> {
         total.cum_output = self.cum_total.0;
         total.cum_turnover = self.cum_total.1;
         PeriodSums { total, counties }
+    }
+}
+
+impl Replication<'static> {
+    /// Draws the initial population of replication `rep` of a model it owns.
+    pub fn owned(model: Model, seed: u64, rep: u64) -> Self {
+        Self::with_model(std::borrow::Cow::Owned(model), seed, rep)
     }
 }
 
