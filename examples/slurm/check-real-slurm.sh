@@ -78,8 +78,29 @@ stop_daemons() {
   done
 }
 
+# Cancels the jobs still on our cluster (after a failed check), so no task outlives the daemons.
+cancel_jobs() {
+  [ -f "$WORK/slurmctld.pid" ] || return 0
+  scancel --quiet --user="$(id -un)" 2> /dev/null
+  for _ in $(seq 1 100); do
+    [ -z "$(squeue -h -o %i 2> /dev/null)" ] && return 0
+    sleep 0.2
+  done
+}
+
+# Ends what is left of our jobs (anything working in our directory) once the daemons are gone.
+kill_leftovers() {
+  local d
+  for d in /proc/[0-9]*; do
+    [[ "$(readlink "$d/cwd" 2> /dev/null)" == "$WORK"/* ]] && kill -9 "${d#/proc/}" 2> /dev/null
+  done
+}
+
 finish() {
+  cd / || true
+  cancel_jobs
   stop_daemons
+  kill_leftovers
   local left=()
   for name in "${STARTED[@]}"; do
     pid=$(cat "$WORK/$name.pid" 2> /dev/null)
