@@ -100,7 +100,7 @@ for k in $(seq 1 "$N"); do
   complete "$k" || MISSING+=("$k")
 done
 if [ ${#MISSING[@]} -gt 0 ]; then
-  echo "waiting for shard(s) ${MISSING[*]} of $N; the task that completes them submits the merge"
+  echo "waiting for shard(s) $(IFS=,; echo "${MISSING[*]}") of $N; the task that completes them submits the merge"
   exit 0
 fi
 MERGE=$(printf '%q ' "$CADRESIM" merge "${SHARDS[@]}" --out "$OUT/sweep")
