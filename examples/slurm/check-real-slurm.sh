@@ -54,6 +54,8 @@ if [ -z "${CADRESIM:-}" ]; then
 fi
 CADRESIM=$(realpath "$CADRESIM")
 export CADRESIM
+# Every wait is bounded, and all of them together by this (170 s from here).
+DEADLINE=$((SECONDS + 170))
 
 # Everything lives here; munged wants every directory above its socket searchable.
 WORK=$(mktemp -d /tmp/cadresim-slurm.XXXXXX)
@@ -128,12 +130,12 @@ report() {
 }
 
 # wait_for SECONDS WHAT COMMAND...: runs COMMAND every 0.2 s until it succeeds; on timeout
-# reports the scheduler's state and fails the check.
+# (or once the check has run past DEADLINE) reports the scheduler's state and fails.
 wait_for() {
   local limit=$1 what=$2 start=$SECONDS
   shift 2
   until "$@"; do
-    if ((SECONDS - start >= limit)); then
+    if ((SECONDS - start >= limit || SECONDS >= DEADLINE)); then
       fail "$what: not within ${limit}s"
       report
       return 1
