@@ -814,37 +814,97 @@ fn failed_finish_keeps_the_simulated_runs() {
     assert_eq!(journal.lines().count(), 1 + 2 * 2 * 2, "{journal}");
 }
 
+/// The design of the SLURM tests: 3 penalties × 2 exemption probabilities, small.
+const SLURM_VARY: &str = "--vary regime.penalty=0:8:3 --vary regime.exempt=0:1:2";
+
+/// Runs the shipped SLURM job-array script in `dir` as array task `id` of an array submitted as
+/// `--array=MIN-MAX`, with the environment SLURM gives a batch task (but no job id, so the script
+/// prints the merge command instead of submitting it).
+fn slurm_task(dir: &Dir, id: u32, (min, max): (u32, u32), vary: &str) -> std::process::Output {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/slurm/sweep_array.sh");
+    let mut cmd = Command::new("bash");
+    cmd.arg(&script).current_dir(dir.path());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SLURM_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("SLURM_ARRAY_TASK_ID", id.to_string())
+        .env("SLURM_ARRAY_TASK_MIN", min.to_string())
+        .env("SLURM_ARRAY_TASK_MAX", max.to_string())
+        .env("SLURM_ARRAY_TASK_COUNT", (max - min + 1).to_string())
+        .env("CADRESIM", env!("CARGO_BIN_EXE_cadresim"))
+        .env("SCENARIO", scn("status_quo_veto.toml"))
+        .env("VARY", vary)
+        .env("REPS", "2")
+        .env("EXTRA", SMALL.join(" "))
+        .output()
+        .expect("run bash")
+}
+
+/// Like [`slurm_task`], and the task must succeed; returns its standard output.
+fn slurm_task_ok(dir: &Dir, id: u32, array: (u32, u32)) -> String {
+    let o = slurm_task(dir, id, array, SLURM_VARY);
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "task {id} of {array:?}: {}\nstdout:\n{stdout}\nstderr:\n{stderr}", o.status);
+    stdout.into_owned()
+}
+
+/// The unsharded sweep the SLURM tests shard, into `out`.
+fn slurm_unsharded(dir: &Dir, out: &str) {
+    let mut args: Vec<String> = vec!["sweep".into(), scn("status_quo_veto.toml")];
+    args.extend(SLURM_VARY.split(' ').map(String::from));
+    args.extend(["--reps", "2", "--seed", "1", "--quiet"].iter().map(|s| s.to_string()));
+    args.extend(SMALL.iter().map(|s| s.to_string()));
+    args.extend(["--out".to_string(), out.to_string()]);
+    ok(dir, &args);
+}
+
 /// The shipped SLURM job-array script, run as three array tasks on this machine, followed by the
-/// merge it would submit, gives the files of an unsharded sweep.
+/// merge command the last one prints, gives the files of an unsharded sweep.
 #[test]
 fn slurm_array_script_shards_merge_to_the_unsharded_sweep() {
     let dir = Dir::new();
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/slurm/sweep_array.sh");
-    let vary = "--vary regime.penalty=0:8:3 --vary regime.exempt=0:1:2";
-    let extra = "--set population.townships=2 --set population.periods=6 --set output.window=2";
-    for k in 1..=3 {
-        let o = Command::new("bash")
-            .arg(&script)
-            .current_dir(dir.path())
-            .env("SLURM_ARRAY_TASK_ID", k.to_string())
-            .env("SLURM_ARRAY_TASK_COUNT", "3")
-            .env_remove("SLURM_ARRAY_JOB_ID")
-            .env("CADRESIM", env!("CARGO_BIN_EXE_cadresim"))
-            .env("SCENARIO", scn("status_quo_veto.toml"))
-            .env("VARY", vary)
-            .env("REPS", "2")
-            .env("EXTRA", extra)
-            .output()
-            .expect("run bash");
-        assert!(o.status.success(), "task {k}: {}", String::from_utf8_lossy(&o.stderr));
+    for k in 1..=2 {
+        let stdout = slurm_task_ok(&dir, k, (1, 3));
+        assert!(stdout.contains("waiting for shard(s) "), "task {k}: {stdout}");
     }
-    let shards: Vec<String> = (1..=3).map(|k| format!("results/shard-{k}")).collect();
-    dir.cmd().arg("merge").args(&shards).args(["--out", "results/sweep"]).stdout();
-    let mut args: Vec<String> = ["sweep", &scn("status_quo_veto.toml")].iter().map(|s| s.to_string()).collect();
-    args.extend(vary.split(' ').map(String::from));
-    args.extend(["--reps", "2", "--seed", "1", "--quiet"].iter().map(|s| s.to_string()));
-    args.extend(extra.split(' ').map(String::from));
-    args.extend(["--out", "whole"].iter().map(|s| s.to_string()));
-    ok(&dir, &args);
+    let stdout = slurm_task_ok(&dir, 3, (1, 3));
+    let merge = stdout.split("merge them with: ").nth(1).unwrap_or_else(|| panic!("no merge command printed: {stdout}"));
+    let o = Command::new("bash").arg("-c").arg(merge.trim()).current_dir(dir.path()).output().expect("run bash");
+    assert!(o.status.success(), "{merge}: {}", String::from_utf8_lossy(&o.stderr));
+    slurm_unsharded(&dir, "whole");
+    assert_same_files(&dir, "whole", "results/sweep");
+}
+
+/// Issue 12: a task resubmitted alone (`sbatch --array=2`, so SLURM says the array has one task)
+/// still runs shard 2 of the 3 the experiment was submitted as; a complete shard resubmitted exits
+/// 0 without touching its files; and another sweep into the same results is refused.
+#[test]
+fn issue_12_slurm_resubmitted_task_keeps_its_shard_of_the_first_array() {
+    let dir = Dir::new();
+    slurm_task_ok(&dir, 1, (1, 3));
+    slurm_task_ok(&dir, 3, (1, 3));
+    let stdout = slurm_task_ok(&dir, 2, (2, 2));
+    assert!(stdout.contains("shard 2/3 written to results/shard-2"), "{stdout}");
+    assert!(stdout.contains("all 3 shards are complete; merge them with: "), "{stdout}");
+    let manifest: Json = serde_json::from_str(&dir.read("results/shard-2/manifest.json")).expect("JSON manifest");
+    assert_eq!((manifest["shard"]["k"].as_u64(), manifest["shard"]["n"].as_u64()), (Some(2), Some(3)));
+
+    let before = snapshot(&dir, "results/shard-1");
+    let stdout = slurm_task_ok(&dir, 1, (1, 1));
+    assert!(stdout.contains("shard 1/3 in results/shard-1 is already complete"), "{stdout}");
+    assert_eq!(before, snapshot(&dir, "results/shard-1"), "a complete shard was rewritten");
+
+    let o = slurm_task(&dir, 2, (1, 3), "--vary regime.penalty=0:8:4");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    eqnice!(
+        "sweep_array.sh: results/job-array.txt: results holds shards of a sweep with other arguments; choose another OUT or remove results\n",
+        stderr
+    );
+
+    dir.cmd().args(["merge", "results/shard-1", "results/shard-2", "results/shard-3", "--out", "results/sweep"]).stdout();
+    slurm_unsharded(&dir, "whole");
     assert_same_files(&dir, "whole", "results/sweep");
 }
