@@ -245,6 +245,73 @@ impl SweepSpec {
     }
 }
 
+/// `evaluate`: an external design, e.g. points sampled by SALib or the EMA Workbench, run as a
+/// sweep whose points are given (one row of metrics per point and replication).
+#[derive(Debug, Clone)]
+pub struct EvaluateSpec {
+    /// The base scenario.
+    pub scenario: ScenarioSpec,
+    /// Parameter paths, one per column of `points`.
+    pub params: Vec<String>,
+    /// The design: one row of parameter values per point.
+    pub points: Vec<Vec<f64>>,
+    /// Replications, seed, threads.
+    pub runs: Runs,
+}
+
+impl EvaluateSpec {
+    /// Checks the fields and builds the experiment (each point's values are checked against the
+    /// registry like scenario values; whole-number parameters are rounded).
+    pub fn prepare(&self) -> Result<Experiment, Error> {
+        self.runs.check()?;
+        let base = self.scenario.load()?;
+        if self.params.is_empty() {
+            return Err(SpecError::new("params", None, "name at least one parameter").into());
+        }
+        let mut factors = Vec::with_capacity(self.params.len());
+        for path in &self.params {
+            let f = parse_factor(&format!("{path}=0:0:1"), true).or_else(|m| {
+                // The range 0:0 may lie outside the parameter's bounds; only the path matters here.
+                if m.contains("must stay within") {
+                    Ok(Factor { path: path.clone(), lo: 0.0, hi: 0.0, steps: 1, integer: false })
+                } else {
+                    Err(SpecError::new("params", Some(path.clone()), m))
+                }
+            })?;
+            factors.push(f);
+        }
+        let mut paths: Vec<&str> = self.params.iter().map(String::as_str).collect();
+        paths.sort();
+        if paths.windows(2).any(|w| w[0] == w[1]) {
+            return Err(SpecError::new("params", None, "each parameter may be named once").into());
+        }
+        if self.points.is_empty() || self.points.len() > MAX_POINTS {
+            return Err(SpecError::new("points", Some(self.points.len().to_string()), format!("expected 1 to {MAX_POINTS} points")).into());
+        }
+        for (i, p) in self.points.iter().enumerate() {
+            if p.len() != self.params.len() {
+                return Err(SpecError::new(
+                    "points",
+                    Some(format!("row {i}")),
+                    format!("has {} values for {} parameters", p.len(), self.params.len()),
+                )
+                .into());
+            }
+            if let Some(j) = p.iter().position(|x| !x.is_finite()) {
+                return Err(SpecError::new(
+                    "points",
+                    Some(format!("row {i}")),
+                    format!("{} = {} is not a finite number", self.params[j], p[j]),
+                )
+                .into());
+            }
+        }
+        let points = points(&base, &factors, self.points.clone(), "design point")?;
+        let details = SweepDetails { design: "external".into(), vary: self.params.clone(), samples: Some(self.points.len()) };
+        Ok(Experiment::new(self.params.clone(), points, self.runs, Record::Window, Details::Sweep(details)))
+    }
+}
+
 /// A global sensitivity method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
