@@ -242,7 +242,8 @@ pub fn plot(dir: &Path) -> Result<Replotted, Error> {
             let summary = report::run::read_summary(&dir.join("summary.csv"))?;
             let name = m.scenarios.first().map(|s| s.name.clone()).unwrap_or_else(|| "run".into());
             let plots = dir.join("plots");
-            let files = report::run::render_run_plots(&summary, &name, &plots)?;
+            let thresholds = report::class_thresholds(m.scenarios.first());
+            let files = report::run::render_run_plots(&summary, &name, thresholds, &plots)?;
             Ok(Replotted::Run { files: files.len(), plots })
         }
         Manifest::Experiment(m) => {

@@ -50,3 +50,84 @@ pub use job::{CancelToken, Job, NoProgress, ProgressSink};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The layers of the library, lowest first: a module may use modules of its own or a lower
+/// layer, never a higher one (docs/ARCHITECTURE.md draws the same picture).
+#[cfg(test)]
+const LAYERS: &[&[&str]] = &[
+    &["build_info"],
+    &["math"],
+    &["params"],
+    &["model"],
+    &["metrics"],
+    &["scenario"],
+    &["engine"],
+    &["analysis", "plot"],
+    &["job"],
+    &["error"],
+    &["output"],
+    &["experiment"],
+    &["report"],
+    &["spec", "verify"],
+    &["commands"],
+];
+
+#[cfg(test)]
+mod layering {
+    use super::LAYERS;
+
+    fn layer(module: &str) -> Option<usize> {
+        LAYERS.iter().position(|l| l.contains(&module))
+    }
+
+    /// `crate::X` references in the code of `text` (comments left out).
+    fn uses(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut rest = code;
+            while let Some(i) = rest.find("crate::") {
+                rest = &rest[i + 7..];
+                let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                out.push(name);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_module_uses_a_higher_layer_and_every_module_has_a_layer() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut bad = Vec::new();
+        let mut files = Vec::new();
+        let mut stack = vec![src.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() && p.file_name().is_some_and(|n| n != "bin") {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") && p.parent() != Some(src.as_path())
+                    || p.file_name().is_some_and(|n| n != "lib.rs") && p.extension().is_some_and(|x| x == "rs")
+                {
+                    files.push(p);
+                }
+            }
+        }
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let module = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+            let Some(own) = layer(&module) else {
+                bad.push(format!("{}: module `{module}` has no layer in LAYERS", rel.display()));
+                continue;
+            };
+            for used in uses(&std::fs::read_to_string(&f).unwrap()) {
+                match layer(&used) {
+                    Some(l) if l > own => bad.push(format!("{}: `{module}` uses higher layer `{used}`", rel.display())),
+                    None if !used.is_empty() => bad.push(format!("{}: uses unknown module `{used}`", rel.display())),
+                    _ => {}
+                }
+            }
+        }
+        assert!(bad.is_empty(), "layering violations:\n{}", bad.join("\n"));
+    }
+}

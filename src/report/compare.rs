@@ -26,6 +26,8 @@ pub struct CompareReport {
     pub window: Vec<Vec<Summary>>,
     /// `diffs[point][k]`: paired difference of the window value from the first scenario.
     pub diffs: Vec<Vec<Summary>>,
+    /// `(avoider_below, diligent_from)` of each scenario: the effort-class thresholds.
+    pub thresholds: Vec<(f64, f64)>,
 }
 
 pub(super) struct Builder<'m> {
@@ -70,6 +72,7 @@ impl<'m> Builder<'m> {
             per_period,
             window,
             diffs,
+            thresholds: (0..self.m.points.len()).map(|p| super::class_thresholds(self.m.scenarios.get(p))).collect(),
         }
     }
 }
@@ -172,15 +175,9 @@ impl CompareReport {
                 let layer = |name: &str, text: &str| {
                     (text.to_string(), self.per_period[p].iter().map(|r| r[metrics::index(name)].mean).collect::<Vec<f64>>())
                 };
-                (
-                    label.clone(),
-                    x.clone(),
-                    vec![
-                        layer("share_avoiders", "avoiders (s < 0.25)"),
-                        layer("share_minimal", "minimal"),
-                        layer("share_diligent", "diligent (s ≥ 0.5)"),
-                    ],
-                )
+                let (lo, hi) = self.thresholds.get(p).copied().unwrap_or((0.25, 0.5));
+                let [a, b, c] = super::class_labels(lo, hi);
+                (label.clone(), x.clone(), vec![layer("share_avoiders", &a), layer("share_minimal", &b), layer("share_diligent", &c)])
             })
             .collect();
         let stem = plot_path(staging, "shares")?;

@@ -172,6 +172,17 @@ fn plot_path(staging: &mut Staging, stem: &str) -> Result<PathBuf, Error> {
     Ok(png.with_extension(""))
 }
 
+/// The labels of the three effort classes, with the thresholds the scenario used.
+pub fn class_labels(avoider_below: f64, diligent_from: f64) -> [String; 3] {
+    [format!("avoiders (s < {avoider_below})"), "minimal".to_string(), format!("diligent (s ≥ {diligent_from})")]
+}
+
+/// The effort-class thresholds recorded in a manifest's scenario entry (defaults if absent).
+pub fn class_thresholds(entry: Option<&crate::output::manifest::ScenarioEntry>) -> (f64, f64) {
+    let get = |k: &str, d: f64| entry.and_then(|e| e.parameters["output"][k].as_f64()).unwrap_or(d);
+    (get("avoider_below", 0.25), get("diligent_from", 0.5))
+}
+
 fn label_of(name: &str) -> String {
     metric(name).map(|m| m.label.to_string()).unwrap_or_else(|| name.to_string())
 }

@@ -52,7 +52,7 @@ pub fn write_run(
     }
     staging.write("scenario.toml", scenario.resolved.to_toml().as_bytes())?;
     let plots = staging.path("plots/timeseries.png")?.with_file_name("");
-    for f in render_run_plots(summary, &scenario.name, &plots)? {
+    for f in render_run_plots(summary, &scenario.name, (p.avoider_below, p.diligent_from), &plots)? {
         staging.adopt(&f);
     }
     let mut files = staging.files().to_vec();
@@ -132,7 +132,7 @@ pub fn read_summary(path: &Path) -> Result<RunSummary, Error> {
 
 /// Figures of a single run (`timeseries` and `shares`, PNG and SVG) into `plots_dir`. Returns the
 /// file names written, relative to the output directory.
-pub fn render_run_plots(summary: &RunSummary, name: &str, plots_dir: &Path) -> Result<Vec<String>, Error> {
+pub fn render_run_plots(summary: &RunSummary, name: &str, thresholds: (f64, f64), plots_dir: &Path) -> Result<Vec<String>, Error> {
     let x: Vec<f64> = (1..=summary.per_period.len()).map(|t| t as f64).collect();
     let series = |m: &str, f: fn(&Summary) -> f64| -> Vec<f64> {
         let k = crate::metrics::index(m);
@@ -159,11 +159,8 @@ pub fn render_run_plots(summary: &RunSummary, name: &str, plots_dir: &Path) -> R
         3,
     )?;
     let layer = |m: &str, label: &str| (label.to_string(), series(m, |s| s.mean));
-    let layers = vec![
-        layer("share_avoiders", "avoiders (s < 0.25)"),
-        layer("share_minimal", "minimal"),
-        layer("share_diligent", "diligent (s ≥ 0.5)"),
-    ];
+    let [a, b, c] = super::class_labels(thresholds.0, thresholds.1);
+    let layers = vec![layer("share_avoiders", &a), layer("share_minimal", &b), layer("share_diligent", &c)];
     plot::stacked_shares(
         &plots_dir.join("shares"),
         &format!("{name}: avoiders, minimal and diligent cadres"),
