@@ -32,6 +32,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod plot;
+pub mod resources;
 pub mod scenario;
 pub mod verify;
 
