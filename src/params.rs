@@ -461,8 +461,11 @@ pub fn unknown_section(path: &str, origin: &Origin) -> ParamError {
         format!("; a level name may hold only letters, digits, `_` and `-`, not {name:?}")
     } else {
         let best = sections.iter().map(|c| (edit_distance(path, c), c)).min_by_key(|(d, _)| *d);
-        match best {
-            Some((d, c)) if d <= (path.len() / 3).max(3) => format!("; did you mean `[{c}]`?"),
+        let parent = path.rsplit_once('.').map(|(p, _)| p).filter(|p| is_section(p));
+        match (best, parent, suggest(path)) {
+            (Some((d, c)), _, _) if d <= (path.len() / 3).max(3) => format!("; did you mean `[{c}]`?"),
+            (_, _, Some(p)) => format!("; did you mean the parameter `{p}`?"),
+            (_, Some(p), None) => format!("; did you mean a key of `[{p}]`? `cadresim params` lists them"),
             _ => "; `cadresim params` lists every section".to_string(),
         }
     };
@@ -662,9 +665,20 @@ pub fn parse_cli_value(spec: &Spec, text: &str) -> Result<Value, String> {
 }
 
 /// A fully resolved scenario: a value for every parameter, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Resolved {
     values: BTreeMap<String, (Value, Origin)>,
+    /// When each parameter was last set (a counter), so that a cross-field error can point at
+    /// the value written last: a scenario's own line rather than its base's, `--set` over both.
+    stamps: BTreeMap<String, u64>,
+}
+
+/// Two resolved scenarios are equal when they hold the same values from the same places, in
+/// whatever order they were set.
+impl PartialEq for Resolved {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
 }
 
 impl Default for Resolved {
@@ -680,7 +694,7 @@ impl Resolved {
         for s in REGISTRY.iter().filter(|s| !s.path.contains('*')) {
             values.insert(s.path.to_string(), (s.default.value(), Origin::Default));
         }
-        let mut r = Resolved { values };
+        let mut r = Resolved { values, stamps: BTreeMap::new() };
         let (name, rate, detect, burden) = DEFAULT_LEVEL;
         r.add_level(name, Origin::Default);
         r.values.insert(format!("{LEVEL_PREFIX}{name}.rate"), (Value::Float(rate), Origin::Default));
@@ -724,6 +738,8 @@ impl Resolved {
             }
         }
         self.values.insert(path.to_string(), (v, origin));
+        let next = self.stamps.values().max().map_or(0, |m| m + 1);
+        self.stamps.insert(path.to_string(), next);
         Ok(())
     }
 
@@ -745,11 +761,22 @@ impl Resolved {
         self.values.get(path).map(|(_, o)| o)
     }
 
-    /// Of the fields a cross-field rule involves, the first that a file or `--set` gave: the
-    /// defaults agree with each other, so the value someone wrote is the one to point at. If
-    /// none was set, the first field.
+    /// Of the fields a cross-field rule involves, the one to point at: one set by the file or
+    /// `--set` that wrote last (the defaults agree with each other, so a value someone wrote
+    /// broke the rule, and the latest word is the likeliest culprit), the first such in the
+    /// rule's order; if none was set, the first field.
     pub fn blame<'a>(&self, fields: &[&'a str]) -> &'a str {
-        fields.iter().copied().find(|f| !matches!(self.origin(f), None | Some(Origin::Default))).or(fields.first().copied()).unwrap_or("")
+        let set = |f: &&&str| !matches!(self.origin(f), None | Some(Origin::Default));
+        let Some(latest) = fields.iter().filter(set).max_by_key(|f| self.stamps.get(**f)) else {
+            return fields.first().copied().unwrap_or("");
+        };
+        // Within the file (or `--set`) that wrote last, the rule's own order.
+        let place = |f: &str| match self.origin(f) {
+            Some(Origin::File { file, .. }) => file.clone(),
+            other => other.map(|o| o.to_string()).unwrap_or_default(),
+        };
+        let last = place(latest);
+        fields.iter().filter(set).find(|f| place(f) == last).copied().unwrap_or(latest)
     }
 
     /// Where a parameter's value came from, as text (`x.toml line 3`, `--set ...`, `default`).

@@ -158,17 +158,21 @@ impl Scenario {
     }
 }
 
-fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+/// Refuses a base that closes a cycle or makes the chain too deep; `at` is where its `base` key is.
+fn check_chain(path: &Path, chain: &[PathBuf], at: &Origin, base: &str) -> Result<(), ScenarioError> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let names = |chain: &[PathBuf]| -> String {
-        chain.iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> ")
-    };
+    let names = || chain.iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> ");
     if chain.contains(&canonical) {
-        return Err(ScenarioError::Cycle(names(chain)));
+        return Err(ScenarioError::Cycle(names()));
     }
     if chain.len() >= MAX_BASE_DEPTH {
-        return Err(ScenarioError::Depth(names(chain)));
+        return Err(ScenarioError::Depth(format!("{} (at {at}: base = {})", names(), Value::Str(base.to_string()))));
     }
+    Ok(())
+}
+
+fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let text = read_capped(path)?;
     chain.push(canonical);
     let s = parse_into(&text, path, chain)?;
@@ -267,8 +271,13 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     let description = meta_str("description")?;
 
     let mut scenario = match &base {
+        Some((b, at)) if b.trim().is_empty() => {
+            let message = "names no file; expected the path of a scenario file, relative to this one".to_string();
+            return Err(ParamError { origin: at.to_string(), field: "base = \"\"".into(), message }.into());
+        }
         Some((b, at)) => {
             let base_path = file.parent().unwrap_or(Path::new(".")).join(b);
+            check_chain(&base_path, chain, at, b)?;
             load_chain(&base_path, chain).map_err(|e| match e {
                 // Errors about the base file itself point at the `base` key; errors inside
                 // the base name their own file and line already.
@@ -279,8 +288,6 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
                     };
                     ScenarioError::Base { file: shown.clone(), line, base: b.clone(), source: Box::new(e) }
                 }
-                ScenarioError::Cycle(chain) => ScenarioError::Cycle(format!("{chain} (at {at}: base = {})", Value::Str(b.clone()))),
-                ScenarioError::Depth(chain) => ScenarioError::Depth(format!("{chain} (at {at}: base = {})", Value::Str(b.clone()))),
                 other => other,
             })?
         }
