@@ -166,8 +166,8 @@ pub fn poisson_inv(u: f64, e: f64, lambda: f64) -> u32 {
 fn poisson_inv_search(u: f64, lambda: f64) -> u32 {
     if lambda > 600.0 {
         // Capped at MAX_COUNT so that a rate beyond any meaning (an exponential of a very low
-        // satisfaction) cannot overflow the sums of findings; NaN (from `inf - inf`) gives 0.
-        return (lambda + lambda.sqrt() * norm_inv(u)).round().max(0.0).min(MAX_COUNT) as u32;
+        // satisfaction) cannot overflow the sums of findings; NaN (from `inf - inf`) casts to 0.
+        return (lambda + lambda.sqrt() * norm_inv(u)).round().clamp(0.0, MAX_COUNT) as u32;
     }
     let mut k = 0u32;
     let mut p = (-lambda).exp();
