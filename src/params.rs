@@ -968,6 +968,73 @@ mod tests {
     }
 
     #[test]
+    fn floats_are_written_so_that_toml_reads_them_back() {
+        assert_eq!(toml_float(2.0), "2.0");
+        assert_eq!(toml_float(0.1), "0.1");
+        assert_eq!(toml_float(1e300), "1e300");
+        assert_eq!(toml_float(-1e-7), "-1e-7");
+        assert_eq!(toml_float(f64::NAN), "nan");
+        assert_eq!(toml_float(f64::NEG_INFINITY), "-inf");
+        assert_eq!(Value::List(vec![1.0, 1e16]).to_toml(), "[1.0, 1e16]");
+        assert_eq!(toml_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000A\"");
+    }
+
+    #[test]
+    fn non_finite_and_huge_values_are_refused_with_the_range() {
+        let mut r = Resolved::defaults();
+        for bad in ["inf", "-inf", "nan", "1e308"] {
+            let e = r.set_text("regime.penalty", bad, Origin::Override("--set".into())).unwrap_err().to_string();
+            assert!(e.contains("[0, 1000000]"), "{e}");
+        }
+        let e = r.set_text("population.cadres", "1e300", Origin::Override("--set".into())).unwrap_err().to_string();
+        assert_eq!(e, "--set: population.cadres = 1e300 is outside [1, 100000]");
+        let e = r.set("learning.initial", Value::List(vec![0.0, f64::NAN]), Origin::Default).unwrap_err().to_string();
+        assert!(e.ends_with("learning.initial contains nan, outside [-1000000, 1000000]"), "{e}");
+        assert_eq!(Kind::Float { min: 1e-9, max: 1e6 }.allowed(), "a number in [1e-9, 1000000]");
+    }
+
+    #[test]
+    fn registry_sizes_cannot_overflow_their_products() {
+        let max = |p: &str| match spec_for(p).map(|s| s.kind) {
+            Some(Kind::Int { max, .. }) => max as u64,
+            other => panic!("{p}: {other:?}"),
+        };
+        let cadres = max("population.counties") * max("population.townships") * max("population.cadres");
+        assert!(cadres < 1 << 53, "{cadres} cadres are not exact in f64 sums");
+        assert!(cadres.checked_mul(max("population.periods")).is_some(), "cadre-periods overflow u64");
+    }
+
+    #[test]
+    fn blame_points_at_the_value_written_last() {
+        let mut r = Resolved::defaults();
+        let file = |line| Origin::File { file: "x.toml".into(), line };
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "output.window");
+        r.set("population.periods", Value::Int(3), file(2)).unwrap();
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "population.periods");
+        r.set("output.window", Value::Int(12), file(5)).unwrap();
+        // Both from the same file: the rule's order.
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "output.window");
+        r.set("population.periods", Value::Int(4), Origin::Override("--set population.periods=4".into())).unwrap();
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "population.periods");
+        assert_eq!(r.show_at("output.window", "--set population.periods=4"), "output.window = 12 (x.toml line 5)");
+        assert_eq!(r.show_at("output.window", "x.toml line 9"), "output.window = 12");
+    }
+
+    #[test]
+    fn sections_and_names() {
+        assert!(is_section("regime") && is_section("inspection") && is_section("inspection.levels"));
+        assert!(is_section("inspection.levels.county") && !is_section("inspection.levels.a b"));
+        assert!(!is_section("regime.penalty") && !is_section("regimes") && !is_section(""));
+        assert!(unknown_section("regimes", &Origin::Default).to_string().ends_with("did you mean `[regime]`?"));
+        assert!(check_name("status quo (2013-2020)").is_ok());
+        for bad in ["", "  ", "a,b", "a\nb", "x\"y", "[t]", "k=v", "a#b"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name(&"n".repeat(101)).is_err());
+        assert_eq!(one_line("a\nb\tc"), "a\\nb\\tc");
+    }
+
+    #[test]
     fn resolved_toml_round_trips_through_the_json_shape() {
         let r = Resolved::defaults();
         let j = r.to_json();

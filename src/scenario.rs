@@ -143,6 +143,10 @@ impl Scenario {
     pub fn apply_numeric(&mut self, values: &[(String, f64)], what: &str) -> Result<(), ScenarioError> {
         for (path, x) in values {
             let spec = params::spec_for(path).ok_or_else(|| params::unknown_field(path, &Origin::Override(what.into())))?;
+            if !x.is_finite() {
+                let message = format!("= {} is not a finite number; expected {}", Value::Float(*x), spec.kind.allowed());
+                return Err(ParamError { origin: what.to_string(), field: path.clone(), message }.into());
+            }
             let v = match spec.kind {
                 params::Kind::Int { .. } => Value::Int(x.round() as i64),
                 _ => Value::Float(*x),
@@ -459,6 +463,65 @@ mod tests {
         let e = Scenario::load(&dir.join("missing.toml")).unwrap_err();
         assert!(e.to_string().contains("missing.toml: cannot read"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn odd_files_and_deep_or_empty_bases_are_refused() {
+        let dir = std::env::temp_dir().join(format!("cadresim-odd-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let e = Scenario::load(&dir.join("sub")).unwrap_err().to_string();
+        assert!(e.ends_with("sub: cannot read the scenario: it is a directory, not a regular file"), "{e}");
+        std::fs::write(dir.join("big.toml"), vec![b'#'; (MAX_FILE_BYTES + 1) as usize]).unwrap();
+        let e = Scenario::load(&dir.join("big.toml")).unwrap_err().to_string();
+        assert!(e.contains("larger than 1 MiB (1048577 bytes)"), "{e}");
+        std::fs::write(dir.join("bin.toml"), [b'#', 0xff, b'\n']).unwrap();
+        let e = Scenario::load(&dir.join("bin.toml")).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8 text (invalid byte at offset 1)"), "{e}");
+        std::fs::write(dir.join("e.toml"), "# c\nbase = \" \"\n").unwrap();
+        let e = Scenario::load(&dir.join("e.toml")).unwrap_err().to_string();
+        assert!(e.ends_with("e.toml line 2: base = \"\" names no file; expected the path of a scenario file, relative to this one"), "{e}");
+        std::fs::write(dir.join("m.toml"), "base = \"nope.toml\"\n").unwrap();
+        let e = Scenario::load(&dir.join("m.toml")).unwrap_err();
+        assert!(matches!(&e, ScenarioError::Base { line: 1, base, .. } if base == "nope.toml"), "{e}");
+        if cfg!(unix) && Path::new("/dev/zero").exists() {
+            let e = Scenario::load(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert_eq!(e, "/dev/zero: cannot read the scenario: it is a device, not a regular file");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn names_are_checked_and_messages_stay_on_one_line() {
+        let e = parse("name = \"a,b\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: name contains ','"), "{e}");
+        let e = parse("name = \"a\\tb\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: name contains '\\t'") && !e.contains('\t'), "{e}");
+        assert_eq!(parse("name = \"status quo (2013)\"\n").unwrap().name, "status quo (2013)");
+        let e = Scenario::from_toml_str("# c\n", Path::new("a=b.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("a=b.toml: the scenario's name \"a=b\" (its file name) contains '='"), "{e}");
+        let e = parse("[regime]\nrule = \"a\\nb\"\n").unwrap_err().to_string();
+        assert!(!e.contains('\n') && e.contains("\"a\\u000Ab\""), "{e}");
+    }
+
+    #[test]
+    fn empty_tables_must_be_sections() {
+        assert!(parse("[regime]\n[inspection]\n[inspection.levels]\n").is_ok());
+        let e = parse("[regime.penalty]\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: [regime.penalty] is a parameter, not a table"), "{e}");
+        let e = parse("[inspection.levels.\"a b\"]\n").unwrap_err().to_string();
+        assert!(e.contains("a level name may hold only letters, digits"), "{e}");
+        let s = parse("[inspection.levels.county]\n[inspection.levels.town]\nrate = 3\n").unwrap();
+        assert_eq!(s.resolved.level_names(), vec!["county".to_string(), "town".to_string()]);
+    }
+
+    #[test]
+    fn numeric_design_points_must_be_finite() {
+        let mut s = Scenario::defaults();
+        let e = s.apply_numeric(&[("population.cadres".into(), f64::NAN)], "point 3").unwrap_err().to_string();
+        assert_eq!(e, "point 3: population.cadres = nan is not a finite number; expected a whole number in [1, 100000]");
+        assert!(s.apply_numeric(&[("regime.penalty".into(), f64::INFINITY)], "point 3").is_err());
+        s.apply_numeric(&[("population.cadres".into(), 7.4)], "point 3").unwrap();
+        assert_eq!(s.resolved.get("population.cadres"), Some(&Value::Int(7)));
     }
 
     #[test]
