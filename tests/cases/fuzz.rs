@@ -19,7 +19,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use cadresim::scenario::{Scenario, ScenarioError};
 
-use super::hardening::{assert_csv_finite, assert_runs_finite, run_bin, tiny_args, TINY};
+use super::hardening::{assert_csv_finite, assert_runs_finite, make_fifo, run_bin, tiny_args, TINY};
 use crate::util::{shipped_scenarios, Dir};
 
 /// Replacement values: huge, negative, not numbers, wrong types, empty, exotic.
@@ -231,7 +231,7 @@ fn prepare(dir: &Dir) -> (Vec<String>, bool) {
         let base = if k + 1 < 20 { format!("base = \"deep{}.toml\"\n", k + 1) } else { String::new() };
         dir.create(&format!("deep{k}.toml"), &base);
     }
-    let fifo = std::process::Command::new("mkfifo").arg(dir.join("pipe.toml")).status().is_ok_and(|s| s.success());
+    let fifo = make_fifo(&dir.join("pipe.toml"));
     (corpus, fifo)
 }
 
