@@ -266,6 +266,18 @@ mod tests {
     }
 
     #[test]
+    fn the_national_scenario_is_estimated_between_its_attractions_and_its_memory_target() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/national.toml");
+        let p = crate::scenario::Scenario::load(&path).unwrap().params().unwrap();
+        let e = estimate(&p, &Demand::run(1, 2)).unwrap();
+        // 832 x 18 x 200 cadres with 15 attractions of 8 bytes each, at least; the project's
+        // target for the whole run is 2 GiB (docs/PERFORMANCE.md).
+        assert!(e.total >= 832 * 18 * 200 * 15 * 8, "{e:?}");
+        assert!(e.total < 2 << 30, "{e:?}");
+        eprintln!("national, 1 replication: {} ({e:?})", bytes(e.total));
+    }
+
+    #[test]
     fn too_large_names_the_estimate_and_the_available_memory() {
         let p = params(&[]);
         let need = estimate(&p, &Demand::run(20, 2)).unwrap().total;
