@@ -327,10 +327,11 @@ impl Params {
         }
         let size =
             ["population.cadres", "population.townships", "population.counties", "actions.grid", "actions.materials", "actions.innovate"];
-        let at = r.origin_text(r.blame(&size));
+        let blamed = r.blame(&size);
+        let at = r.origin_text(blamed);
         let too_many = |what: String| ParamError {
             origin: at.clone(),
-            field: "population.cadres".into(),
+            field: blamed.to_string(),
             message: format!(
                 "gives {what}, more than the {MAX_ATTRACTIONS} attractions a run may hold; use fewer cadres or a coarser grid"
             ),
