@@ -37,6 +37,8 @@ pub struct RunOutcome {
 /// `run`: one scenario, many replications; files into `spec.out` if given.
 pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
     let (scenario, model) = spec.prepare()?;
+    let threads = spec.runs.threads.unwrap_or_else(rayon::current_num_threads) as u64;
+    crate::resources::check(&model.params, &crate::resources::Demand::run(spec.runs.reps, threads))?;
     let mut staging = match &spec.out {
         Some(d) => Some(Staging::new(d, spec.force)?),
         None => None,
@@ -48,7 +50,7 @@ pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
         (Some(s), true) => Some(s.path("cadres.csv")?),
         _ => None,
     };
-    job.progress.start(&scenario.name, reps * p.periods as u64 * p.total_cadres() as u64);
+    job.progress.start(&scenario.name, reps.saturating_mul(p.periods as u64).saturating_mul(p.total_cadres() as u64));
     let ran = with_threads(spec.runs.threads, || {
         let threads = rayon::current_num_threads();
         let r = match &cadre_path {
@@ -179,6 +181,7 @@ pub enum ExperimentOutcome {
 /// Runs a prepared experiment: into `out` (resumable; a shard if `out.shard` is set) or, with
 /// no `out`, in memory.
 pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> Result<ExperimentOutcome, Error> {
+    check_memory(exp, out.is_none())?;
     let Some(out) = out else {
         let rows = exp.simulate(None, job)?;
         let manifest = exp.manifest(&[]);
@@ -199,6 +202,25 @@ pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> R
             Ok(ExperimentOutcome::Finished { report, dir })
         }
     }
+}
+
+/// Refuses an experiment whose memory estimate exceeds what the machine has available: the
+/// populations of the runs of one block, plus every row kept until the end (all of them when
+/// running in memory or comparing; one per run otherwise).
+fn check_memory(exp: &Experiment, in_memory: bool) -> Result<(), Error> {
+    use crate::resources::{check, Demand, ResourceError};
+    let threads = exp.threads.unwrap_or_else(rayon::current_num_threads) as u64;
+    let overflow = || ResourceError::Overflow { what: "design points x replications x periods".into() };
+    let mut demand = Demand::experiment(exp.points.len() as u64, exp.reps, threads)?;
+    if in_memory || exp.record == crate::experiment::Record::Periods {
+        demand.rows = demand.rows.checked_mul(exp.lines_per_run() as u64).ok_or_else(overflow)?;
+    }
+    // The largest point sets the size of a population.
+    let largest = exp.points.iter().max_by_key(|p| p.model.params.total_cadres().saturating_mul(p.model.params.periods));
+    if let Some(p) = largest {
+        check(&p.model.params, &demand)?;
+    }
+    Ok(())
 }
 
 /// `merge`: combines shard directories into the files of an unsharded run in `out.dir`.

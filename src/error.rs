@@ -168,6 +168,8 @@ pub enum Error {
     Data(DataError),
     /// Output could not be written.
     Output(OutputError),
+    /// The work would not fit in the machine's memory (refused before it starts).
+    Resources(crate::resources::ResourceError),
     /// The work was cancelled; nothing partial was committed.
     Cancelled,
     /// The work ran but its result is a failure (a verification check, an analysis that is
@@ -182,6 +184,7 @@ impl fmt::Display for Error {
             Error::Spec(e) => write!(f, "{e}"),
             Error::Data(e) => write!(f, "{e}"),
             Error::Output(e) => write!(f, "{e}"),
+            Error::Resources(e) => write!(f, "{e}"),
             Error::Cancelled => write!(f, "interrupted; no partial output was written"),
             Error::Failed(m) => write!(f, "{m}"),
         }
@@ -193,6 +196,12 @@ impl std::error::Error for Error {}
 impl From<ScenarioError> for Error {
     fn from(e: ScenarioError) -> Self {
         Error::Scenario(e)
+    }
+}
+
+impl From<crate::resources::ResourceError> for Error {
+    fn from(e: crate::resources::ResourceError) -> Self {
+        Error::Resources(e)
     }
 }
 

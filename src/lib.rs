@@ -39,6 +39,7 @@ pub mod output;
 pub mod params;
 pub mod plot;
 pub mod report;
+pub mod resources;
 pub mod scenario;
 pub mod spec;
 pub mod verify;
@@ -62,6 +63,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics"],
     &["scenario"],
     &["engine"],
+    &["resources"],
     &["analysis", "plot"],
     &["job"],
     &["error"],

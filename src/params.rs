@@ -30,8 +30,13 @@ pub enum Kind {
     Bool,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
-    /// A list of real numbers (possibly empty).
-    FloatList,
+    /// A list of real numbers (possibly empty), each in `[min, max]`.
+    FloatList {
+        /// Smallest allowed entry.
+        min: f64,
+        /// Largest allowed entry.
+        max: f64,
+    },
 }
 
 impl Kind {
@@ -42,7 +47,7 @@ impl Kind {
             Kind::Int { min, max } => format!("a whole number in [{min}, {max}]"),
             Kind::Bool => "true or false".to_string(),
             Kind::Choice(words) => format!("one of {}", quoted_list(words)),
-            Kind::FloatList => "a list of numbers, e.g. [0.0, 1.0]".to_string(),
+            Kind::FloatList { min, max } => format!("a list of numbers in [{}, {}], e.g. [0.0, 1.0]", fmt_num(*min), fmt_num(*max)),
         }
     }
 
@@ -52,11 +57,14 @@ impl Kind {
     }
 }
 
+/// A bound as people write it: `1000000` up to a million, `1e9` beyond, `1e-9` for tiny values.
 fn fmt_num(x: f64) -> String {
     if x == f64::INFINITY {
         "inf".to_string()
     } else if x == f64::NEG_INFINITY {
         "-inf".to_string()
+    } else if x != 0.0 && (x.abs() >= 1e7 || x.abs() < 1e-4) {
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
@@ -97,7 +105,7 @@ impl Value {
             Value::Float(x) => toml_float(*x),
             Value::Int(i) => i.to_string(),
             Value::Bool(b) => b.to_string(),
-            Value::Str(s) => format!("\"{s}\""),
+            Value::Str(s) => toml_string(s),
             Value::List(v) => {
                 let items: Vec<String> = v.iter().map(|x| toml_float(*x)).collect();
                 format!("[{}]", items.join(", "))
@@ -120,22 +128,43 @@ impl Value {
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Str(s) => write!(f, "\"{s}\""),
+            Value::Str(s) => write!(f, "{}", toml_string(s)),
             other => write!(f, "{}", other.to_toml()),
         }
     }
 }
 
+/// A float as TOML reads it back to the same bits: `2.0`, `0.1`, `1e300`, `-1e-7`, `nan`.
+///
+/// Rust's `Display` writes `1e300` as 301 digits without a decimal point, which TOML would read
+/// as an (overflowing) integer; `Debug` gives the shortest text that round-trips, always with a
+/// `.` or an exponent.
 fn toml_float(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
-        format!("{x:.1}")
+    if x.is_nan() {
+        "nan".into()
     } else if x == f64::INFINITY {
         "inf".into()
     } else if x == f64::NEG_INFINITY {
         "-inf".into()
     } else {
-        format!("{x}")
+        format!("{x:?}")
     }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Default of a parameter, as a compile-time constant.
@@ -179,9 +208,23 @@ pub struct Spec {
     pub doc: &'static str,
 }
 
-const INF: f64 = f64::INFINITY;
 const P01: Kind = Kind::Float { min: 0.0, max: 1.0 };
-const NONNEG: Kind = Kind::Float { min: 0.0, max: INF };
+
+/// A real number in `[min, max]`.
+const fn real(min: f64, max: f64) -> Kind {
+    Kind::Float { min, max }
+}
+
+/// Upper bound of utility-valued parameters (prize, bonus, penalty, gains, costs): 10^6 times a
+/// period's output of a fully working cadre, far past any calibration, and small enough that a
+/// period's utility, and its sum over the longest run in a propensity, stay far from overflow.
+const UTILITY_MAX: f64 = 1e6;
+/// Upper bound of standard deviations and other scale parameters measured in units of output:
+/// a hundred times a fully working cadre's mean output.
+const SCALE_MAX: f64 = 100.0;
+/// Bound on appraisal marks, either side of zero: scores are weighted sums of quantities of
+/// order one, so a mark beyond `±10^6` can never be reached or missed.
+const MARK_MAX: f64 = 1e6;
 
 macro_rules! spec {
     ($path:expr, $kind:expr, $default:expr, $doc:expr) => {
@@ -202,22 +245,22 @@ pub const LEVEL_PREFIX: &str = "inspection.levels.";
 /// Every parameter of the model. Level fields use `*` for the level's name.
 pub static REGISTRY: &[Spec] = &[
     // population
-    spec!("population.counties", Kind::Int { min: 1, max: 100_000 }, DefaultValue::I(1), "counties in the simulated area"),
+    spec!("population.counties", Kind::Int { min: 1, max: 10_000 }, DefaultValue::I(1), "counties in the simulated area"),
     spec!(
         "population.townships",
-        Kind::Int { min: 1, max: 1_000_000 },
+        Kind::Int { min: 1, max: 100_000 },
         DefaultValue::I(50),
         "townships per county (a township is a cadre's peer group)"
     ),
     spec!("population.cadres", Kind::Int { min: 1, max: 100_000 }, DefaultValue::I(20), "cadres per township"),
     spec!(
         "population.periods",
-        Kind::Int { min: 1, max: 1_000_000 },
+        Kind::Int { min: 1, max: 100_000 },
         DefaultValue::I(96),
         "appraisal periods simulated (96 months = 2013-2020)"
     ),
     spec!("population.ability_mean", Kind::Float { min: 0.0, max: 100.0 }, DefaultValue::F(1.0), "mean of cadre ability a ~ N(mean, sd)"),
-    spec!("population.ability_sd", NONNEG, DefaultValue::F(0.2), "standard deviation of cadre ability"),
+    spec!("population.ability_sd", real(0.0, SCALE_MAX), DefaultValue::F(0.2), "standard deviation of cadre ability"),
     spec!("population.ability_min", Kind::Float { min: 0.0, max: 100.0 }, DefaultValue::F(0.1), "ability is truncated below at this value"),
     spec!(
         "population.psi_min",
@@ -243,25 +286,25 @@ pub static REGISTRY: &[Spec] = &[
     spec!("actions.materials", Kind::Bool, DefaultValue::B(true), "whether materials m are a choice (false: m = 0, effort-only grid)"),
     spec!("actions.innovate", Kind::Bool, DefaultValue::B(false), "add the innovate in {0,1} dimension"),
     // outcomes
-    spec!("outcomes.output_noise", NONNEG, DefaultValue::F(0.3), "sd of the output shock eps_y"),
-    spec!("outcomes.innovation_gain", NONNEG, DefaultValue::F(0.3), "iota: output gain of innovative work"),
-    spec!("outcomes.kappa", NONNEG, DefaultValue::F(0.2), "kappa: materials credit of substantive work"),
-    spec!("outcomes.materials_noise", NONNEG, DefaultValue::F(0.1), "sd of the materials-score shock nu"),
-    spec!("outcomes.satisfaction_noise", NONNEG, DefaultValue::F(0.3), "sd of the satisfaction shock eta"),
-    spec!("outcomes.effort_cost", NONNEG, DefaultValue::F(1.0), "k: effort cost k*L^2/2 of the time load L"),
+    spec!("outcomes.output_noise", real(0.0, SCALE_MAX), DefaultValue::F(0.3), "sd of the output shock eps_y"),
+    spec!("outcomes.innovation_gain", real(0.0, SCALE_MAX), DefaultValue::F(0.3), "iota: output gain of innovative work"),
+    spec!("outcomes.kappa", real(0.0, SCALE_MAX), DefaultValue::F(0.2), "kappa: materials credit of substantive work"),
+    spec!("outcomes.materials_noise", real(0.0, SCALE_MAX), DefaultValue::F(0.1), "sd of the materials-score shock nu"),
+    spec!("outcomes.satisfaction_noise", real(0.0, SCALE_MAX), DefaultValue::F(0.3), "sd of the satisfaction shock eta"),
+    spec!("outcomes.effort_cost", real(0.0, 1000.0), DefaultValue::F(1.0), "k: effort cost k*L^2/2 of the time load L"),
     // errors of commission
-    spec!("errors.q", NONNEG, DefaultValue::F(0.03), "q: error propensity per unit of activity"),
-    spec!("errors.b0", NONNEG, DefaultValue::F(2.0), "b0: baseline activity (errors even when idle)"),
-    spec!("errors.b1", NONNEG, DefaultValue::F(18.0), "b1: activity per unit of substantive work"),
-    spec!("errors.innovation_risk", NONNEG, DefaultValue::F(1.0), "omega: extra error risk of innovative work"),
+    spec!("errors.q", real(0.0, 10.0), DefaultValue::F(0.03), "q: error propensity per unit of activity"),
+    spec!("errors.b0", real(0.0, 1000.0), DefaultValue::F(2.0), "b0: baseline activity (errors even when idle)"),
+    spec!("errors.b1", real(0.0, 1000.0), DefaultValue::F(18.0), "b1: activity per unit of substantive work"),
+    spec!("errors.innovation_risk", real(0.0, SCALE_MAX), DefaultValue::F(1.0), "omega: extra error risk of innovative work"),
     // complaints
-    spec!("complaints.c0", NONNEG, DefaultValue::F(0.02), "c0: complaint rate unrelated to performance"),
-    spec!("complaints.c1", NONNEG, DefaultValue::F(0.1), "c1: complaint rate driven by dissatisfaction"),
-    spec!("complaints.beta", NONNEG, DefaultValue::F(2.0), "beta: how fast complaints fall with satisfaction"),
+    spec!("complaints.c0", real(0.0, 1000.0), DefaultValue::F(0.02), "c0: complaint rate unrelated to performance"),
+    spec!("complaints.c1", real(0.0, 1000.0), DefaultValue::F(0.1), "c1: complaint rate driven by dissatisfaction"),
+    spec!("complaints.beta", real(0.0, SCALE_MAX), DefaultValue::F(2.0), "beta: how fast complaints fall with satisfaction"),
     spec!("complaints.verify", P01, DefaultValue::F(0.5), "probability that a complaint is verified"),
     // misconduct
-    spec!("misconduct.rate", NONNEG, DefaultValue::F(0.2), "r_c: misconduct incidents per period of a misconduct-type cadre"),
-    spec!("misconduct.gain", NONNEG, DefaultValue::F(0.5), "g: private gain per incident"),
+    spec!("misconduct.rate", real(0.0, SCALE_MAX), DefaultValue::F(0.2), "r_c: misconduct incidents per period of a misconduct-type cadre"),
+    spec!("misconduct.gain", real(0.0, UTILITY_MAX), DefaultValue::F(0.5), "g: private gain per incident"),
     // inspection levels
     spec!(
         "inspection.levels.*.rate",
@@ -270,7 +313,7 @@ pub static REGISTRY: &[Spec] = &[
         "visits per period of this level (Poisson mean, or exact count if random = false)"
     ),
     spec!("inspection.levels.*.detect", P01, DefaultValue::F(0.5), "d_l: probability that one visit finds a given error"),
-    spec!("inspection.levels.*.burden", NONNEG, DefaultValue::F(0.05), "time burden of one visit on the cadre"),
+    spec!("inspection.levels.*.burden", real(0.0, 10.0), DefaultValue::F(0.05), "time burden of one visit on the cadre"),
     spec!(
         "inspection.levels.*.random",
         Kind::Bool,
@@ -278,12 +321,17 @@ pub static REGISTRY: &[Spec] = &[
         "visits ~ Poisson(rate) if true; exactly `rate` visits (a whole number) if false"
     ),
     // appraisal
-    spec!("appraisal.w_materials", NONNEG, DefaultValue::F(0.6), "w_m: weight of the materials score z in the appraisal score"),
-    spec!("appraisal.w_output", NONNEG, DefaultValue::F(0.4), "w_y: weight of output y"),
-    spec!("appraisal.w_satisfaction", NONNEG, DefaultValue::F(0.0), "w_s: weight of villagers' satisfaction"),
+    spec!(
+        "appraisal.w_materials",
+        real(0.0, SCALE_MAX),
+        DefaultValue::F(0.6),
+        "w_m: weight of the materials score z in the appraisal score"
+    ),
+    spec!("appraisal.w_output", real(0.0, SCALE_MAX), DefaultValue::F(0.4), "w_y: weight of output y"),
+    spec!("appraisal.w_satisfaction", real(0.0, SCALE_MAX), DefaultValue::F(0.0), "w_s: weight of villagers' satisfaction"),
     spec!(
         "appraisal.pass_mark",
-        Kind::Float { min: -INF, max: INF },
+        real(-MARK_MAX, MARK_MAX),
         DefaultValue::F(0.35),
         "score below which an inspection may record a shortfall"
     ),
@@ -300,8 +348,8 @@ pub static REGISTRY: &[Spec] = &[
         DefaultValue::S("veto"),
         "\"veto\": any finding disqualifies; \"points\": each finding is deducted"
     ),
-    spec!("regime.penalty", NONNEG, DefaultValue::F(2.0), "sanction size of one finding"),
-    spec!("regime.block", Kind::Int { min: 0, max: 1_000_000 }, DefaultValue::I(12), "periods a veto blocks promotion"),
+    spec!("regime.penalty", real(0.0, UTILITY_MAX), DefaultValue::F(2.0), "sanction size of one finding"),
+    spec!("regime.block", Kind::Int { min: 0, max: 100_000 }, DefaultValue::I(12), "periods a veto blocks promotion"),
     spec!("regime.exempt", P01, DefaultValue::F(0.0), "probability that a due-diligence review exempts a diligent cadre's honest findings"),
     spec!("regime.dd_threshold", P01, DefaultValue::F(0.5), "substantive work s at or above which a cadre counts as duly diligent"),
     spec!(
@@ -319,14 +367,14 @@ pub static REGISTRY: &[Spec] = &[
     ),
     spec!("promotion.rate", P01, DefaultValue::F(0.01), "promotion rate (binomial mode)"),
     spec!("promotion.slots", Kind::Int { min: 0, max: 100_000 }, DefaultValue::I(1), "slots per township and period (fixed mode)"),
-    spec!("promotion.prize", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(5.0), "utility value of a promotion"),
-    spec!("promotion.bonus", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(0.0), "bonus paid when the score reaches bonus_mark"),
-    spec!("promotion.bonus_mark", Kind::Float { min: -INF, max: INF }, DefaultValue::F(1.0), "score needed for the bonus"),
+    spec!("promotion.prize", real(0.0, UTILITY_MAX), DefaultValue::F(5.0), "utility value of a promotion"),
+    spec!("promotion.bonus", real(0.0, UTILITY_MAX), DefaultValue::F(0.0), "bonus paid when the score reaches bonus_mark"),
+    spec!("promotion.bonus_mark", real(-MARK_MAX, MARK_MAX), DefaultValue::F(1.0), "score needed for the bonus"),
     // fatigue
     spec!("fatigue.enabled", Kind::Bool, DefaultValue::B(false), "whether fatigue, burnout and replacement are modelled"),
-    spec!("fatigue.sustainable", NONNEG, DefaultValue::F(0.8), "time load that can be sustained without fatigue"),
+    spec!("fatigue.sustainable", real(0.0, 1000.0), DefaultValue::F(0.8), "time load that can be sustained without fatigue"),
     spec!("fatigue.decay", Kind::Float { min: 0.0, max: 1.0 }, DefaultValue::F(0.8), "share of fatigue carried into the next period"),
-    spec!("fatigue.cost", NONNEG, DefaultValue::F(0.5), "utility cost per unit of fatigue"),
+    spec!("fatigue.cost", real(0.0, UTILITY_MAX), DefaultValue::F(0.5), "utility cost per unit of fatigue"),
     spec!(
         "fatigue.limit",
         Kind::Float { min: 0.0, max: 1e6 },
@@ -342,7 +390,7 @@ pub static REGISTRY: &[Spec] = &[
     spec!("learning.n0", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(1.0), "EWA initial experience weight N(0)"),
     spec!("learning.re_recency", P01, DefaultValue::F(0.1), "Roth-Erev recency (forgetting) parameter"),
     spec!("learning.re_experiment", P01, DefaultValue::F(0.2), "Roth-Erev experimentation parameter"),
-    spec!("learning.re_shift", NONNEG, DefaultValue::F(10.0), "Roth-Erev: payoffs are shifted by this and floored at 0"),
+    spec!("learning.re_shift", real(0.0, UTILITY_MAX), DefaultValue::F(10.0), "Roth-Erev: payoffs are shifted by this and floored at 0"),
     spec!("learning.re_initial", Kind::Float { min: 0.0, max: 1e6 }, DefaultValue::F(1.0), "Roth-Erev initial propensity of every action"),
     spec!("learning.imitate", P01, DefaultValue::F(0.0), "probability per period of comparing with a random township peer"),
     spec!(
@@ -352,11 +400,16 @@ pub static REGISTRY: &[Spec] = &[
         "imitation: logistic temperature of the payoff comparison"
     ),
     spec!("learning.mutation", P01, DefaultValue::F(0.01), "imitation rule: probability of trying a random action"),
-    spec!("learning.initial", Kind::FloatList, DefaultValue::L(&[]), "initial attractions, one per action (empty: all zero / uniform)"),
+    spec!(
+        "learning.initial",
+        Kind::FloatList { min: -UTILITY_MAX, max: UTILITY_MAX },
+        DefaultValue::L(&[]),
+        "initial attractions, one per action (empty: all zero / uniform)"
+    ),
     // output
     spec!("output.avoider_below", P01, DefaultValue::F(0.25), "cadres with s below this are avoiders"),
     spec!("output.diligent_from", P01, DefaultValue::F(0.5), "cadres with s at or above this are diligent (between: minimal)"),
-    spec!("output.window", Kind::Int { min: 1, max: 1_000_000 }, DefaultValue::I(12), "last periods averaged for end-of-run summaries"),
+    spec!("output.window", Kind::Int { min: 1, max: 100_000 }, DefaultValue::I(12), "last periods averaged for end-of-run summaries"),
 ];
 
 /// The inspection level present when a scenario names none: one merged level.
@@ -378,6 +431,66 @@ pub fn spec_for(path: &str) -> Option<&'static Spec> {
 /// Whether a word can name an inspection level.
 pub fn is_level_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Whether `path` names a table of the registry: a section such as `regime`, `inspection`,
+/// `inspection.levels` or a level `inspection.levels.NAME` (NAME a valid level name).
+pub fn is_section(path: &str) -> bool {
+    if let Some(name) = path.strip_prefix(LEVEL_PREFIX) {
+        return is_level_name(name);
+    }
+    REGISTRY.iter().any(|s| s.path.strip_prefix(path).is_some_and(|rest| rest.starts_with('.')))
+}
+
+/// The error for a table that is not a section of the registry, with a hint.
+pub fn unknown_section(path: &str, origin: &Origin) -> ParamError {
+    let mut sections: Vec<String> = Vec::new();
+    for s in REGISTRY.iter().filter(|s| !s.path.contains('*')) {
+        let mut parts: Vec<&str> = s.path.split('.').collect();
+        parts.pop();
+        while !parts.is_empty() {
+            let sec = parts.join(".");
+            if !sections.contains(&sec) {
+                sections.push(sec);
+            }
+            parts.pop();
+        }
+    }
+    sections.push("inspection.levels".into());
+    let hint = if let Some(name) = path.strip_prefix(LEVEL_PREFIX) {
+        format!("; a level name may hold only letters, digits, `_` and `-`, not {name:?}")
+    } else {
+        let best = sections.iter().map(|c| (edit_distance(path, c), c)).min_by_key(|(d, _)| *d);
+        let parent = path.rsplit_once('.').map(|(p, _)| p).filter(|p| is_section(p));
+        match (best, parent, suggest(path)) {
+            (Some((d, c)), _, _) if d <= (path.len() / 3).max(3) => format!("; did you mean `[{c}]`?"),
+            (_, _, Some(p)) => format!("; did you mean the parameter `{p}`?"),
+            (_, Some(p), None) => format!("; did you mean a key of `[{p}]`? `cadresim params` lists them"),
+            _ => "; `cadresim params` lists every section".to_string(),
+        }
+    };
+    let what = if spec_for(path).is_some() { "is a parameter, not a table" } else { "is not a known table" };
+    ParamError { origin: origin.to_string(), field: format!("[{path}]"), message: format!("{what}{hint}") }
+}
+
+/// Characters a name written into outputs (a scenario's name) may not hold: they would break a
+/// CSV cell, a TOML string or key, or a one-line message.
+pub const NAME_FORBIDDEN: &[char] = &[',', '"', '\'', '\\', '[', ']', '=', '#', '`'];
+
+/// Checks a name that is written into output files and messages: not empty, at most 100
+/// characters, no control characters (newlines, tabs) and none of [`NAME_FORBIDDEN`].
+pub fn check_name(name: &str) -> Result<(), String> {
+    let listed: String = NAME_FORBIDDEN.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ");
+    if name.trim().is_empty() {
+        return Err("is empty; a name needs at least one visible character".into());
+    }
+    if name.chars().count() > 100 {
+        return Err(format!("is {} characters long; at most 100 are allowed", name.chars().count()));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || NAME_FORBIDDEN.contains(c)) {
+        return Err(format!("contains {c:?}; a name may not hold control characters (newlines, tabs) or any of {listed}"));
+    }
+    Ok(())
 }
 
 /// Closest known path to an unknown one, for a "did you mean" hint.
@@ -458,11 +571,28 @@ pub struct ParamError {
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (origin, field, message) = (one_line(&self.origin), one_line(&self.field), one_line(&self.message));
         if self.field.is_empty() {
-            write!(f, "{}: {}", self.origin, self.message)
+            write!(f, "{origin}: {message}")
         } else {
-            write!(f, "{}: {} {}", self.origin, self.field, self.message)
+            write!(f, "{origin}: {field} {message}")
         }
+    }
+}
+
+/// `text` with control characters (newlines, tabs, escapes) written as escapes, so that a
+/// message quoting a file name, key or value a user wrote stays on one line.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect())
+}
+
+impl ParamError {
+    /// The same error, reported at another place.
+    pub fn with_origin(self, origin: String) -> Self {
+        ParamError { origin, ..self }
     }
 }
 
@@ -500,16 +630,13 @@ pub fn check_value(spec: &Spec, value: Value) -> Result<Value, String> {
             if words.contains(&s.as_str()) {
                 Ok(Value::Str(s))
             } else {
-                Err(format!("= \"{s}\" is not allowed; expected {}", spec.kind.allowed()))
+                Err(format!("= {} is not allowed; expected {}", toml_string(&s), spec.kind.allowed()))
             }
         }
-        (Kind::FloatList, Value::List(v)) => {
-            if v.iter().any(|x| !x.is_finite()) {
-                Err("contains a value that is not a finite number".to_string())
-            } else {
-                Ok(Value::List(v))
-            }
-        }
+        (Kind::FloatList { min, max }, Value::List(v)) => match v.iter().find(|x| !(min..=max).contains(*x)) {
+            Some(x) => Err(format!("contains {}, outside [{}, {}]", toml_float(*x), fmt_num(min), fmt_num(max))),
+            None => Ok(Value::List(v)),
+        },
         (kind, _) => Err(format!("= {shown} has the wrong type; expected {}", kind.allowed())),
     }
 }
@@ -522,7 +649,7 @@ pub fn parse_cli_value(spec: &Spec, text: &str) -> Result<Value, String> {
         Kind::Int { .. } => t.parse::<i64>().map(Value::Int).or_else(|_| t.parse::<f64>().map(Value::Float)).map_err(|_| ()),
         Kind::Bool => t.parse::<bool>().map(Value::Bool).map_err(|_| ()),
         Kind::Choice(_) => Ok(Value::Str(t.trim_matches('"').to_string())),
-        Kind::FloatList => {
+        Kind::FloatList { .. } => {
             let inner = t.trim_start_matches('[').trim_end_matches(']');
             if inner.trim().is_empty() {
                 Ok(Value::List(vec![]))
@@ -538,9 +665,20 @@ pub fn parse_cli_value(spec: &Spec, text: &str) -> Result<Value, String> {
 }
 
 /// A fully resolved scenario: a value for every parameter, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Resolved {
     values: BTreeMap<String, (Value, Origin)>,
+    /// When each parameter was last set (a counter), so that a cross-field error can point at
+    /// the value written last: a scenario's own line rather than its base's, `--set` over both.
+    stamps: BTreeMap<String, u64>,
+}
+
+/// Two resolved scenarios are equal when they hold the same values from the same places, in
+/// whatever order they were set.
+impl PartialEq for Resolved {
+    fn eq(&self, other: &Self) -> bool {
+        self.values == other.values
+    }
 }
 
 impl Default for Resolved {
@@ -556,7 +694,7 @@ impl Resolved {
         for s in REGISTRY.iter().filter(|s| !s.path.contains('*')) {
             values.insert(s.path.to_string(), (s.default.value(), Origin::Default));
         }
-        let mut r = Resolved { values };
+        let mut r = Resolved { values, stamps: BTreeMap::new() };
         let (name, rate, detect, burden) = DEFAULT_LEVEL;
         r.add_level(name, Origin::Default);
         r.values.insert(format!("{LEVEL_PREFIX}{name}.rate"), (Value::Float(rate), Origin::Default));
@@ -600,6 +738,8 @@ impl Resolved {
             }
         }
         self.values.insert(path.to_string(), (v, origin));
+        let next = self.stamps.values().max().map_or(0, |m| m + 1);
+        self.stamps.insert(path.to_string(), next);
         Ok(())
     }
 
@@ -619,6 +759,48 @@ impl Resolved {
     /// Where a parameter's value came from.
     pub fn origin(&self, path: &str) -> Option<&Origin> {
         self.values.get(path).map(|(_, o)| o)
+    }
+
+    /// Of the fields a cross-field rule involves, the one to point at: one set by the file or
+    /// `--set` that wrote last (the defaults agree with each other, so a value someone wrote
+    /// broke the rule, and the latest word is the likeliest culprit), the first such in the
+    /// rule's order; if none was set, the first field.
+    pub fn blame<'a>(&self, fields: &[&'a str]) -> &'a str {
+        let set = |f: &&&str| !matches!(self.origin(f), None | Some(Origin::Default));
+        let Some(latest) = fields.iter().filter(set).max_by_key(|f| self.stamps.get(**f)) else {
+            return fields.first().copied().unwrap_or("");
+        };
+        // Within the file (or `--set`) that wrote last, the rule's own order.
+        let place = |f: &str| match self.origin(f) {
+            Some(Origin::File { file, .. }) => file.clone(),
+            other => other.map(|o| o.to_string()).unwrap_or_default(),
+        };
+        let last = place(latest);
+        fields.iter().filter(set).find(|f| place(f) == last).copied().unwrap_or(latest)
+    }
+
+    /// Where a parameter's value came from, as text (`x.toml line 3`, `--set ...`, `default`).
+    pub fn origin_text(&self, path: &str) -> String {
+        self.origin(path).map(|o| o.to_string()).unwrap_or_else(|| "default".into())
+    }
+
+    /// `path = value` of a parameter, with where it came from in brackets when that differs from
+    /// `at` (for the second field of a cross-field message).
+    pub fn show_at(&self, path: &str, at: &str) -> String {
+        let v = self.get(path).map(|v| v.to_string()).unwrap_or_default();
+        let o = self.origin_text(path);
+        let same_file = |a: &str, b: &str| a.split(" line ").next() == b.split(" line ").next();
+        if same_file(&o, at) {
+            format!("{path} = {v}")
+        } else {
+            format!("{path} = {v} ({o})")
+        }
+    }
+
+    /// An error of a cross-field rule, reported where `field` was set; `message` follows the
+    /// field's name (`"= 3 is ..."`).
+    pub fn cross_error(&self, field: &str, message: String) -> ParamError {
+        ParamError { origin: self.origin_text(field), field: field.to_string(), message }
     }
 
     /// All values in path order.
@@ -723,6 +905,11 @@ pub fn listing() -> String {
             s.kind.allowed()
         ));
     }
+    out.push_str(
+        "\nReal-valued ranges are finite: upper ends (100 for noise sds and scale factors, 10^6 for utility\n\
+         values and appraisal marks) lie far past any calibration and keep every period's arithmetic\n\
+         finite. `inf` and `nan` are never accepted.\n",
+    );
     out.push_str(&format!(
         "\nInspection levels are tables under [inspection.levels.NAME]; a scenario that lists levels replaces\nthe inherited ones. Without any, one level \"{}\" with rate {}, detect {}, burden {} is used.\n",
         DEFAULT_LEVEL.0, DEFAULT_LEVEL.1, DEFAULT_LEVEL.2, DEFAULT_LEVEL.3
@@ -778,6 +965,73 @@ mod tests {
         assert!(r.set_text("regime.penalty", "NaN", Origin::Default).is_err());
         r.set_text("learning.initial", "[1, 2.5]", Origin::Default).unwrap();
         assert_eq!(r.list("learning.initial"), &[1.0, 2.5]);
+    }
+
+    #[test]
+    fn floats_are_written_so_that_toml_reads_them_back() {
+        assert_eq!(toml_float(2.0), "2.0");
+        assert_eq!(toml_float(0.1), "0.1");
+        assert_eq!(toml_float(1e300), "1e300");
+        assert_eq!(toml_float(-1e-7), "-1e-7");
+        assert_eq!(toml_float(f64::NAN), "nan");
+        assert_eq!(toml_float(f64::NEG_INFINITY), "-inf");
+        assert_eq!(Value::List(vec![1.0, 1e16]).to_toml(), "[1.0, 1e16]");
+        assert_eq!(toml_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000A\"");
+    }
+
+    #[test]
+    fn non_finite_and_huge_values_are_refused_with_the_range() {
+        let mut r = Resolved::defaults();
+        for bad in ["inf", "-inf", "nan", "1e308"] {
+            let e = r.set_text("regime.penalty", bad, Origin::Override("--set".into())).unwrap_err().to_string();
+            assert!(e.contains("[0, 1000000]"), "{e}");
+        }
+        let e = r.set_text("population.cadres", "1e300", Origin::Override("--set".into())).unwrap_err().to_string();
+        assert_eq!(e, "--set: population.cadres = 1e300 is outside [1, 100000]");
+        let e = r.set("learning.initial", Value::List(vec![0.0, f64::NAN]), Origin::Default).unwrap_err().to_string();
+        assert!(e.ends_with("learning.initial contains nan, outside [-1000000, 1000000]"), "{e}");
+        assert_eq!(Kind::Float { min: 1e-9, max: 1e6 }.allowed(), "a number in [1e-9, 1000000]");
+    }
+
+    #[test]
+    fn registry_sizes_cannot_overflow_their_products() {
+        let max = |p: &str| match spec_for(p).map(|s| s.kind) {
+            Some(Kind::Int { max, .. }) => max as u64,
+            other => panic!("{p}: {other:?}"),
+        };
+        let cadres = max("population.counties") * max("population.townships") * max("population.cadres");
+        assert!(cadres < 1 << 53, "{cadres} cadres are not exact in f64 sums");
+        assert!(cadres.checked_mul(max("population.periods")).is_some(), "cadre-periods overflow u64");
+    }
+
+    #[test]
+    fn blame_points_at_the_value_written_last() {
+        let mut r = Resolved::defaults();
+        let file = |line| Origin::File { file: "x.toml".into(), line };
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "output.window");
+        r.set("population.periods", Value::Int(3), file(2)).unwrap();
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "population.periods");
+        r.set("output.window", Value::Int(12), file(5)).unwrap();
+        // Both from the same file: the rule's order.
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "output.window");
+        r.set("population.periods", Value::Int(4), Origin::Override("--set population.periods=4".into())).unwrap();
+        assert_eq!(r.blame(&["output.window", "population.periods"]), "population.periods");
+        assert_eq!(r.show_at("output.window", "--set population.periods=4"), "output.window = 12 (x.toml line 5)");
+        assert_eq!(r.show_at("output.window", "x.toml line 9"), "output.window = 12");
+    }
+
+    #[test]
+    fn sections_and_names() {
+        assert!(is_section("regime") && is_section("inspection") && is_section("inspection.levels"));
+        assert!(is_section("inspection.levels.county") && !is_section("inspection.levels.a b"));
+        assert!(!is_section("regime.penalty") && !is_section("regimes") && !is_section(""));
+        assert!(unknown_section("regimes", &Origin::Default).to_string().ends_with("did you mean `[regime]`?"));
+        assert!(check_name("status quo (2013-2020)").is_ok());
+        for bad in ["", "  ", "a,b", "a\nb", "x\"y", "[t]", "k=v", "a#b"] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_name(&"n".repeat(101)).is_err());
+        assert_eq!(one_line("a\nb\tc"), "a\\nb\\tc");
     }
 
     #[test]

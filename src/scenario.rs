@@ -5,8 +5,14 @@
 //! represents. Every value is checked against the registry as it is read, so errors name the file,
 //! the line and the field. Command-line overrides (`--set path=value`) go through the same checks.
 //! Cross-field rules (such as `psi_min <= psi_max`) are checked by [`crate::model::Params::from_resolved`].
+//!
+//! Files are read defensively: only regular files of at most [`MAX_FILE_BYTES`] are read (a
+//! directory, FIFO or device is refused before it is opened), `base` chains are at most
+//! [`MAX_BASE_DEPTH`] files deep and may not form a cycle, and names that are written into
+//! outputs are checked ([`params::check_name`]).
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use toml_edit::{ImDocument, Item, Value as TomlValue};
@@ -16,6 +22,12 @@ use crate::params::{self, Origin, ParamError, Resolved, Value, LEVEL_PREFIX};
 
 /// Keys allowed at the top of a scenario file besides the parameter sections.
 const META_KEYS: &[&str] = &["base", "name", "description"];
+
+/// Largest scenario file read (1 MiB); shipped scenarios are a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Most files in a chain of `base` scenarios, the scenario itself included.
+pub const MAX_BASE_DEPTH: usize = 16;
 
 /// A scenario could not be read or is invalid.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,16 +52,38 @@ pub enum ScenarioError {
     Param(ParamError),
     /// Base scenarios refer to each other in a cycle.
     Cycle(String),
+    /// A chain of base scenarios is longer than [`MAX_BASE_DEPTH`].
+    Depth(String),
+    /// The scenario named by a `base` key could not be read.
+    Base {
+        /// The file holding the `base` key.
+        file: String,
+        /// Line of the `base` key.
+        line: usize,
+        /// The value of the key.
+        base: String,
+        /// Why the base could not be read.
+        source: Box<ScenarioError>,
+    },
 }
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use params::one_line;
         match self {
-            ScenarioError::Io { file, message } => write!(f, "{file}: cannot read the scenario: {message}"),
-            ScenarioError::Syntax { file, line: Some(l), message } => write!(f, "{file} line {l}: invalid TOML: {message}"),
-            ScenarioError::Syntax { file, line: None, message } => write!(f, "{file}: invalid TOML: {message}"),
+            ScenarioError::Io { file, message } => write!(f, "{}: cannot read the scenario: {}", one_line(file), one_line(message)),
+            ScenarioError::Syntax { file, line: Some(l), message } => {
+                write!(f, "{} line {l}: invalid TOML: {}", one_line(file), one_line(message))
+            }
+            ScenarioError::Syntax { file, line: None, message } => write!(f, "{}: invalid TOML: {}", one_line(file), one_line(message)),
             ScenarioError::Param(e) => write!(f, "{e}"),
-            ScenarioError::Cycle(chain) => write!(f, "base scenarios form a cycle: {chain}"),
+            ScenarioError::Cycle(chain) => write!(f, "base scenarios form a cycle: {}", one_line(chain)),
+            ScenarioError::Depth(chain) => {
+                write!(f, "base scenarios nest more than {MAX_BASE_DEPTH} files deep: {}", one_line(chain))
+            }
+            ScenarioError::Base { file, line, base, source } => {
+                write!(f, "{} line {line}: base = {}: {source}", one_line(file), Value::Str(base.clone()))
+            }
         }
     }
 }
@@ -89,6 +123,10 @@ impl Scenario {
 
     /// Reads a scenario from TOML text; `file` names it in error messages and resolves `base`.
     pub fn from_toml_str(text: &str, file: &Path) -> Result<Self, ScenarioError> {
+        if text.len() as u64 > MAX_FILE_BYTES {
+            let message = format!("it is larger than 1 MiB ({} bytes); a scenario file holds a few kilobytes of TOML", text.len());
+            return Err(ScenarioError::Io { file: file.display().to_string(), message });
+        }
         let mut chain = vec![file.to_path_buf()];
         parse_into(text, file, &mut chain)
     }
@@ -112,6 +150,10 @@ impl Scenario {
     pub fn apply_numeric(&mut self, values: &[(String, f64)], what: &str) -> Result<(), ScenarioError> {
         for (path, x) in values {
             let spec = params::spec_for(path).ok_or_else(|| params::unknown_field(path, &Origin::Override(what.into())))?;
+            if !x.is_finite() {
+                let message = format!("= {} is not a finite number; expected {}", Value::Float(*x), spec.kind.allowed());
+                return Err(ParamError { origin: what.to_string(), field: path.clone(), message }.into());
+            }
             let v = match spec.kind {
                 params::Kind::Int { .. } => Value::Int(x.round() as i64),
                 _ => Value::Float(*x),
@@ -127,18 +169,69 @@ impl Scenario {
     }
 }
 
-fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
-    let shown = path.display().to_string();
+/// Refuses a base that closes a cycle or makes the chain too deep; `at` is where its `base` key is.
+fn check_chain(path: &Path, chain: &[PathBuf], at: &Origin, base: &str) -> Result<(), ScenarioError> {
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let names = || chain.iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect::<Vec<_>>().join(" -> ");
     if chain.contains(&canonical) {
-        let names: Vec<String> = chain.iter().chain(std::iter::once(&canonical)).map(|p| p.display().to_string()).collect();
-        return Err(ScenarioError::Cycle(names.join(" -> ")));
+        return Err(ScenarioError::Cycle(names()));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io { file: shown.clone(), message: e.to_string() })?;
+    if chain.len() >= MAX_BASE_DEPTH {
+        return Err(ScenarioError::Depth(format!("{} (at {at}: base = {})", names(), Value::Str(base.to_string()))));
+    }
+    Ok(())
+}
+
+fn load_chain(path: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+    let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let text = read_capped(path)?;
     chain.push(canonical);
     let s = parse_into(&text, path, chain)?;
     chain.pop();
     Ok(s)
+}
+
+/// Reads a scenario file: its type and size are checked before it is opened (a FIFO or a device
+/// would block or never end), and the read is capped in case the file grows meanwhile.
+fn read_capped(path: &Path) -> Result<String, ScenarioError> {
+    let io = |message: String| ScenarioError::Io { file: path.display().to_string(), message };
+    let meta = std::fs::metadata(path).map_err(|e| io(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(io(format!("it is {}, not a regular file", file_kind(&meta))));
+    }
+    let too_large = |n: u64| io(format!("it is larger than 1 MiB ({n} bytes); a scenario file holds a few kilobytes of TOML"));
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| io(format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+}
+
+/// What kind of thing a path that is not a regular file is, for the error message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a file"
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -174,13 +267,10 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     };
 
     // Meta keys first: base, name, description.
-    let meta_str = |key: &str| -> Result<Option<String>, ScenarioError> {
+    let meta_str = |key: &str| -> Result<Option<(String, Origin)>, ScenarioError> {
         match root.get_key_value(key) {
             None => Ok(None),
-            Some((k, Item::Value(TomlValue::String(s)))) => {
-                let _ = k;
-                Ok(Some(s.value().clone()))
-            }
+            Some((k, Item::Value(TomlValue::String(s)))) => Ok(Some((s.value().clone(), origin_at(k.span())))),
             Some((k, _)) => {
                 Err(ParamError { origin: origin_at(k.span()).to_string(), field: key.to_string(), message: "must be a string".into() }
                     .into())
@@ -192,9 +282,25 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     let description = meta_str("description")?;
 
     let mut scenario = match &base {
-        Some(b) => {
+        Some((b, at)) if b.trim().is_empty() => {
+            let message = "names no file; expected the path of a scenario file, relative to this one".to_string();
+            return Err(ParamError { origin: at.to_string(), field: "base = \"\"".into(), message }.into());
+        }
+        Some((b, at)) => {
             let base_path = file.parent().unwrap_or(Path::new(".")).join(b);
-            load_chain(&base_path, chain)?
+            check_chain(&base_path, chain, at, b)?;
+            load_chain(&base_path, chain).map_err(|e| match e {
+                // Errors about the base file itself point at the `base` key; errors inside
+                // the base name their own file and line already.
+                ScenarioError::Io { .. } => {
+                    let line = match at {
+                        Origin::File { line, .. } => *line,
+                        _ => 0,
+                    };
+                    ScenarioError::Base { file: shown.clone(), line, base: b.clone(), source: Box::new(e) }
+                }
+                other => other,
+            })?
         }
         None => Scenario::defaults(),
     };
@@ -215,6 +321,15 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
         let origin = origin_at(span);
         let value = match leaf {
             Leaf::Value(v) => v,
+            Leaf::Table => {
+                match path.strip_prefix(LEVEL_PREFIX) {
+                    // An empty level table is a level with every field at its default.
+                    Some(level) if params::is_level_name(level) => scenario.resolved.add_level(level, origin),
+                    _ if params::is_section(&path) => {}
+                    _ => return Err(params::unknown_section(&path, &origin).into()),
+                }
+                continue;
+            }
             Leaf::Bad(what) => {
                 if params::spec_for(&path).is_none() {
                     return Err(params::unknown_field(&path, &origin).into());
@@ -224,9 +339,25 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
         };
         scenario.resolved.set(&path, value, origin)?;
     }
-    // Make sure every level exists with all fields, even if the file gave only some.
-    scenario.name = name.unwrap_or_else(|| file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into()));
-    scenario.description = description.unwrap_or_else(|| opening_comment(text));
+    scenario.name = match name {
+        Some((n, at)) => {
+            params::check_name(&n).map_err(|message| ParamError { origin: at.to_string(), field: "name".into(), message })?;
+            n
+        }
+        None => {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into());
+            params::check_name(&stem).map_err(|m| ParamError {
+                origin: shown.clone(),
+                field: String::new(),
+                message: format!(
+                    "the scenario's name {} (its file name) {m}; rename the file or set `name = \"...\"`",
+                    Value::Str(stem.clone())
+                ),
+            })?;
+            stem
+        }
+    };
+    scenario.description = description.map(|(d, _)| d).unwrap_or_else(|| opening_comment(text));
     scenario.source = Some(file.to_path_buf());
     Ok(scenario)
 }
@@ -234,11 +365,15 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
 enum Leaf {
     Value(Value),
     Bad(String),
+    /// A table with no entries (its path is checked against the registry's sections).
+    Table,
 }
 
 fn flatten(path: String, item: &Item, span: Option<std::ops::Range<usize>>, out: &mut Vec<(String, Leaf, Option<std::ops::Range<usize>>)>) {
     match item {
         Item::None => {}
+        Item::Table(t) if t.is_empty() => out.push((path, Leaf::Table, span)),
+        Item::Value(TomlValue::InlineTable(t)) if t.is_empty() => out.push((path, Leaf::Table, span)),
         Item::Table(t) => {
             for (k, sub) in t.iter() {
                 let s = t.get_key_value(k).and_then(|(key, _)| key.span()).or_else(|| span.clone());
@@ -335,6 +470,65 @@ mod tests {
         let e = Scenario::load(&dir.join("missing.toml")).unwrap_err();
         assert!(e.to_string().contains("missing.toml: cannot read"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn odd_files_and_deep_or_empty_bases_are_refused() {
+        let dir = std::env::temp_dir().join(format!("cadresim-odd-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let e = Scenario::load(&dir.join("sub")).unwrap_err().to_string();
+        assert!(e.ends_with("sub: cannot read the scenario: it is a directory, not a regular file"), "{e}");
+        std::fs::write(dir.join("big.toml"), vec![b'#'; (MAX_FILE_BYTES + 1) as usize]).unwrap();
+        let e = Scenario::load(&dir.join("big.toml")).unwrap_err().to_string();
+        assert!(e.contains("larger than 1 MiB (1048577 bytes)"), "{e}");
+        std::fs::write(dir.join("bin.toml"), [b'#', 0xff, b'\n']).unwrap();
+        let e = Scenario::load(&dir.join("bin.toml")).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8 text (invalid byte at offset 1)"), "{e}");
+        std::fs::write(dir.join("e.toml"), "# c\nbase = \" \"\n").unwrap();
+        let e = Scenario::load(&dir.join("e.toml")).unwrap_err().to_string();
+        assert!(e.ends_with("e.toml line 2: base = \"\" names no file; expected the path of a scenario file, relative to this one"), "{e}");
+        std::fs::write(dir.join("m.toml"), "base = \"nope.toml\"\n").unwrap();
+        let e = Scenario::load(&dir.join("m.toml")).unwrap_err();
+        assert!(matches!(&e, ScenarioError::Base { line: 1, base, .. } if base == "nope.toml"), "{e}");
+        if cfg!(unix) && Path::new("/dev/zero").exists() {
+            let e = Scenario::load(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert_eq!(e, "/dev/zero: cannot read the scenario: it is a device, not a regular file");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn names_are_checked_and_messages_stay_on_one_line() {
+        let e = parse("name = \"a,b\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: name contains ','"), "{e}");
+        let e = parse("name = \"a\\tb\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: name contains '\\t'") && !e.contains('\t'), "{e}");
+        assert_eq!(parse("name = \"status quo (2013)\"\n").unwrap().name, "status quo (2013)");
+        let e = Scenario::from_toml_str("# c\n", Path::new("a=b.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("a=b.toml: the scenario's name \"a=b\" (its file name) contains '='"), "{e}");
+        let e = parse("[regime]\nrule = \"a\\nb\"\n").unwrap_err().to_string();
+        assert!(!e.contains('\n') && e.contains("\"a\\u000Ab\""), "{e}");
+    }
+
+    #[test]
+    fn empty_tables_must_be_sections() {
+        assert!(parse("[regime]\n[inspection]\n[inspection.levels]\n").is_ok());
+        let e = parse("[regime.penalty]\n").unwrap_err().to_string();
+        assert!(e.starts_with("x.toml line 1: [regime.penalty] is a parameter, not a table"), "{e}");
+        let e = parse("[inspection.levels.\"a b\"]\n").unwrap_err().to_string();
+        assert!(e.contains("a level name may hold only letters, digits"), "{e}");
+        let s = parse("[inspection.levels.county]\n[inspection.levels.town]\nrate = 3\n").unwrap();
+        assert_eq!(s.resolved.level_names(), vec!["county".to_string(), "town".to_string()]);
+    }
+
+    #[test]
+    fn numeric_design_points_must_be_finite() {
+        let mut s = Scenario::defaults();
+        let e = s.apply_numeric(&[("population.cadres".into(), f64::NAN)], "point 3").unwrap_err().to_string();
+        assert_eq!(e, "point 3: population.cadres = nan is not a finite number; expected a whole number in [1, 100000]");
+        assert!(s.apply_numeric(&[("regime.penalty".into(), f64::INFINITY)], "point 3").is_err());
+        s.apply_numeric(&[("population.cadres".into(), 7.4)], "point 3").unwrap();
+        assert_eq!(s.resolved.get("population.cadres"), Some(&Value::Int(7)));
     }
 
     #[test]

@@ -163,9 +163,12 @@ pub struct Params {
 /// asking for hundreds of gigabytes.
 pub const MAX_ATTRACTIONS: u64 = 1_500_000_000;
 
-fn cross_error(field: &str, message: String, r: &Resolved) -> ParamError {
-    let origin = r.origin(field).map(|o| o.to_string()).unwrap_or_else(|| "scenario".into());
-    ParamError { origin, field: field.to_string(), message }
+/// A broken rule between `low <= high`, reported at whichever of the two someone set.
+fn order_error(r: &Resolved, low: &str, high: &str, above: &str, below: &str) -> ParamError {
+    let at = r.blame(&[low, high]);
+    let (other, verb) = if at == low { (high, above) } else { (low, below) };
+    let v = r.get(at).map(|v| v.to_string()).unwrap_or_default();
+    r.cross_error(at, format!("= {v} {verb} {}", r.show_at(other, &r.origin_text(at))))
 }
 
 impl Params {
@@ -181,8 +184,12 @@ impl Params {
             .collect::<Vec<_>>();
         for l in &levels {
             if !l.random && l.rate.fract() != 0.0 {
-                let f = format!("inspection.levels.{}.rate", l.name);
-                return Err(cross_error(&f, format!("= {} must be a whole number when random = false", l.rate), r));
+                let rate = format!("inspection.levels.{}.rate", l.name);
+                let random = format!("inspection.levels.{}.random", l.name);
+                let at = r.blame(&[&rate, &random]);
+                return Err(r
+                    .cross_error(&rate, format!("= {} must be a whole number when {}", l.rate, r.show_at(&random, &r.origin_text(at))))
+                    .with_origin(r.origin_text(at)));
             }
         }
         let rule = if r.s("regime.rule") == "points" { Rule::Points } else { Rule::Veto };
@@ -276,59 +283,75 @@ impl Params {
 
     fn check(&self, r: &Resolved) -> Result<(), ParamError> {
         if self.psi_min > self.psi_max {
-            return Err(cross_error("population.psi_min", format!("= {} is above population.psi_max = {}", self.psi_min, self.psi_max), r));
+            return Err(order_error(r, "population.psi_min", "population.psi_max", "is above", "is below"));
         }
         if self.avoider_below > self.diligent_from {
-            return Err(cross_error(
-                "output.avoider_below",
-                format!("= {} is above output.diligent_from = {}", self.avoider_below, self.diligent_from),
-                r,
-            ));
+            return Err(order_error(r, "output.avoider_below", "output.diligent_from", "is above", "is below"));
         }
         if self.window > self.periods {
-            return Err(cross_error("output.window", format!("= {} is longer than population.periods = {}", self.window, self.periods), r));
+            return Err(order_error(r, "output.window", "population.periods", "is longer than", "is shorter than"));
         }
         if let Slots::Fixed(k) = self.slots {
             if k as usize > self.cadres {
-                return Err(cross_error(
-                    "promotion.slots",
-                    format!("= {k} is more than population.cadres = {} per township", self.cadres),
-                    r,
-                ));
+                let at = r.blame(&["promotion.slots", "population.cadres", "promotion.mode"]);
+                let at_text = r.origin_text(at);
+                return Err(ParamError {
+                    origin: at_text.clone(),
+                    field: "promotion.slots".into(),
+                    message: format!(
+                        "= {k} is more than {} per township (with {})",
+                        r.show_at("population.cadres", &at_text),
+                        r.show_at("promotion.mode", &at_text)
+                    ),
+                });
             }
         }
         let n_actions = ActionSet::count(self.grid, self.materials, self.innovate);
         if !self.learning.initial.is_empty() && self.learning.initial.len() != n_actions {
-            return Err(cross_error(
+            return Err(r.cross_error(
                 "learning.initial",
                 format!("has {} values but the action grid has {n_actions} actions (or leave it empty)", self.learning.initial.len()),
-                r,
             ));
         }
         if self.learning.rule == LearningRule::Imitation && self.learning.imitate == 0.0 {
-            return Err(cross_error(
-                "learning.imitate",
-                "= 0 with learning.rule = \"imitation\": cadres would never imitate; set learning.imitate in (0, 1]".into(),
-                r,
-            ));
+            let at = r.blame(&["learning.imitate", "learning.rule"]);
+            return Err(r
+                .cross_error(
+                    "learning.imitate",
+                    "= 0 with learning.rule = \"imitation\": cadres would never imitate; set learning.imitate in (0, 1]".into(),
+                )
+                .with_origin(r.origin_text(at)));
         }
         if self.learning.rule == LearningRule::RothErev && self.learning.initial.iter().any(|&x| x < 0.0) {
-            return Err(cross_error("learning.initial", "has a negative value; Roth-Erev propensities must be >= 0".into(), r));
+            return Err(r.cross_error("learning.initial", "has a negative value; Roth-Erev propensities must be >= 0".into()));
         }
-        let cadres = self.total_cadres() as u64;
-        if cadres.saturating_mul(n_actions as u64) > MAX_ATTRACTIONS {
-            return Err(cross_error(
-                "population.cadres",
-                format!("gives {cadres} cadres x {n_actions} actions, more than the {MAX_ATTRACTIONS} attractions a run may hold; use fewer cadres or a coarser grid"),
-                r,
-            ));
+        let size =
+            ["population.cadres", "population.townships", "population.counties", "actions.grid", "actions.materials", "actions.innovate"];
+        let blamed = r.blame(&size);
+        let at = r.origin_text(blamed);
+        let too_many = |what: String| ParamError {
+            origin: at.clone(),
+            field: blamed.to_string(),
+            message: format!(
+                "gives {what}, more than the {MAX_ATTRACTIONS} attractions a run may hold; use fewer cadres or a coarser grid"
+            ),
+        };
+        let cadres = self.checked_total_cadres().ok_or_else(|| too_many("more cadres than a 64-bit count holds".into()))?;
+        match cadres.checked_mul(n_actions as u64) {
+            Some(n) if n <= MAX_ATTRACTIONS => Ok(()),
+            _ => Err(too_many(format!("{cadres} cadres x {n_actions} actions"))),
         }
-        Ok(())
+    }
+
+    /// Number of cadres in the whole population, or `None` if the product overflows (it cannot
+    /// for values within the registry's bounds, which keep it below 2^53).
+    pub fn checked_total_cadres(&self) -> Option<u64> {
+        (self.counties as u64).checked_mul(self.townships as u64)?.checked_mul(self.cadres as u64)
     }
 
     /// Number of townships in the whole population.
     pub fn total_townships(&self) -> usize {
-        self.counties * self.townships
+        self.counties.saturating_mul(self.townships)
     }
 
     /// Number of cadres in the whole population.

@@ -145,6 +145,9 @@ fn open_uniform<R: Rng>(rng: &mut R) -> f64 {
     1.0 - rng.random::<f64>()
 }
 
+/// Largest count [`poisson_inv`] returns (10^9): a few such counts still add up within `u32`.
+pub const MAX_COUNT: f64 = 1e9;
+
 /// Poisson inverse CDF at `u` for mean `lambda`, given `e = -ln u`.
 ///
 /// `0` is returned without an exponential whenever `lambda <= e` (that is, `u <= exp(-lambda)`),
@@ -162,7 +165,9 @@ pub fn poisson_inv(u: f64, e: f64, lambda: f64) -> u32 {
 #[inline(never)]
 fn poisson_inv_search(u: f64, lambda: f64) -> u32 {
     if lambda > 600.0 {
-        return (lambda + lambda.sqrt() * norm_inv(u)).round().max(0.0) as u32;
+        // Capped at MAX_COUNT so that a rate beyond any meaning (an exponential of a very low
+        // satisfaction) cannot overflow the sums of findings; NaN (from `inf - inf`) casts to 0.
+        return (lambda + lambda.sqrt() * norm_inv(u)).round().clamp(0.0, MAX_COUNT) as u32;
     }
     let mut k = 0u32;
     let mut p = (-lambda).exp();

@@ -1,3 +1,5 @@
 //! Integration tests grouped by topic, one file each.
 
 mod experiments;
+mod fuzz;
+mod hardening;
