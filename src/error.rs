@@ -122,6 +122,13 @@ pub enum OutputError {
     },
     /// The output path exists and is not a directory.
     NotADirectory(PathBuf),
+    /// Another process is writing into the output directory.
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+        /// Who holds the lock (process id and command line, as it recorded them).
+        holder: String,
+    },
     /// The output directory holds the unfinished run of a different experiment.
     UnfinishedOther {
         /// The directory.
@@ -146,6 +153,9 @@ impl fmt::Display for OutputError {
                 dir.display()
             ),
             OutputError::NotADirectory(p) => write!(f, "{}: exists and is not a directory", p.display()),
+            OutputError::Locked { dir, holder } => {
+                write!(f, "{}: another cadresim command is writing into it ({holder}); wait for it to finish or choose another output directory", dir.display())
+            }
             OutputError::UnfinishedOther { dir } => write!(
                 f,
                 "{}: holds an unfinished run of a different experiment; rerun that experiment to finish it, choose another output directory, or allow discarding it (force)",

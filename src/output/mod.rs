@@ -36,3 +36,8 @@ pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<String> {
     }
     Ok(text)
 }
+
+/// `text` on one line: line breaks and control characters become spaces.
+pub fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}

@@ -211,7 +211,7 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
             Error::Scenario(_) | Error::Spec(_) | Error::Data(_) | Error::Resources(_) => 2,
-            Error::Output(OutputError::Exists { .. } | OutputError::UnfinishedOther { .. }) => 2,
+            Error::Output(OutputError::Exists { .. } | OutputError::UnfinishedOther { .. } | OutputError::Locked { .. }) => 2,
             Error::Output(_) | Error::Failed(_) => 1,
             Error::Cancelled => 130,
         };
