@@ -4,6 +4,8 @@ use std::io::Write;
 
 use clap::Parser;
 
+mod explore;
+
 use cadresim::app::{self, AppError};
 use cadresim::cli::{Cli, Command};
 
@@ -34,6 +36,7 @@ fn main() {
             let settings = cadresim::verify::Settings { quick: *quick, seed: *seed, scenarios: scenarios.clone() };
             app::verify(&settings, report.as_deref(), *threads, &mut out)
         }
+        Command::Explore { port, open } => explore::serve(*port, *open, &mut out).map_err(AppError::Usage),
         Command::Params => write!(out, "{}", cadresim::params::listing()).map_err(AppError::from),
         Command::Metrics => write!(out, "{}", app::metrics_listing()).map_err(AppError::from),
     };
