@@ -164,8 +164,11 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     parse_with(text, file, chain, None)
 }
 
+/// Finds the text of an embedded base scenario by the name a `base = "..."` gives.
+type Bases<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 /// Looks up a base by name with `bases` (embedded texts), checking for cycles like files.
-fn base_from(name: &str, chain: &mut Vec<PathBuf>, bases: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, ScenarioError> {
+fn base_from(name: &str, chain: &mut Vec<PathBuf>, bases: Bases) -> Result<Scenario, ScenarioError> {
     let path = PathBuf::from(name);
     if chain.contains(&path) {
         let names: Vec<String> = chain.iter().chain(std::iter::once(&path)).map(|p| p.display().to_string()).collect();
@@ -178,12 +181,7 @@ fn base_from(name: &str, chain: &mut Vec<PathBuf>, bases: &dyn Fn(&str) -> Optio
     Ok(s)
 }
 
-fn parse_with(
-    text: &str,
-    file: &Path,
-    chain: &mut Vec<PathBuf>,
-    bases: Option<&dyn Fn(&str) -> Option<String>>,
-) -> Result<Scenario, ScenarioError> {
+fn parse_with(text: &str, file: &Path, chain: &mut Vec<PathBuf>, bases: Option<Bases>) -> Result<Scenario, ScenarioError> {
     let shown = file.display().to_string();
     let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Syntax {
         file: shown.clone(),

@@ -314,9 +314,16 @@ function drawWorld() {
   const acts = state.runInfo.actions;
   const towns = state.grid.length;
   const gap = 16, bw = (cv.width - gap * (towns + 1)) / towns;
+  // Cells as square as the room allows; the canvas is as tall as the tallest township.
+  const most = Math.max(...state.grid.map((c) => c.length));
+  const cols = Math.max(1, Math.ceil(Math.sqrt(most * bw / 200)));
+  const size = Math.min(bw / cols, 34);
+  const height = Math.ceil(30 + Math.ceil(most / cols) * size);
+  if (cv.height !== height) {
+    cv.height = height;
+    ctx.clearRect(0, 0, cv.width, cv.height);
+  }
   state.grid.forEach((cells, t) => {
-    const cols = Math.ceil(Math.sqrt(cells.length * bw / (cv.height - 40)));
-    const size = Math.min(bw / cols, 34);
     const x0 = gap + t * (bw + gap);
     ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
     ctx.fillText(`township ${t + 1}`, x0, 14);
@@ -355,19 +362,19 @@ function worldTooltip(ev) {
 // ---- things to try ---------------------------------------------------------------------------
 const TRIES = [
   { id: "try-paradox1", title: "Paradox 1: no responsibility for doing nothing", preset: "status_quo_veto", set: { "regime.penalty": 6 },
-    text: "A harsher veto penalty (6). Watch the share of avoiders rise and substantive work fall: staying away from hard cases keeps a cadre out of trouble." },
+    text: "A harsher veto penalty (6). Watch the share of avoiders rise and substantive work fall: staying away from hard cases keeps a cadre out of trouble (the study's finding F6)." },
   { id: "try-paradox2", title: "Paradox 2: less work, less responsibility", preset: "status_quo_veto", set: { "appraisal.w_materials": 0.8, "appraisal.w_output": 0.2 },
-    text: "Appraisal leaning even more on records (materials 0.8, output 0.2). Watch formalism climb: minimal work with good paperwork is the safe choice." },
+    text: "Appraisal leaning even more on records (materials 0.8, output 0.2). Watch formalism climb: minimal work with good paperwork is the safe choice (F4, F7)." },
   { id: "try-paradox3", title: "Paradox 3: the more you do, the more you are blamed", preset: "status_quo_veto", set: {},
-    text: "The status quo itself. Watch the blame ratio stay above the line at 1: diligent cadres are sanctioned more often than avoiders. Raise the penalty and it grows." },
+    text: "The status quo itself. Watch the blame ratio stay above the line at 1: diligent cadres are sanctioned more often than avoiders. Raise the penalty and it grows (F8, F10)." },
   { id: "try-exemption", title: "Reform: due-diligence exemption", preset: "due_diligence_exemption", set: {},
-    text: "Honest errors of cadres with s ≥ 0.5 are excused with probability 0.8. Watch the blame ratio drop well below 1 and the diligent share rise." },
+    text: "Honest errors of cadres with s ≥ 0.5 are excused with probability 0.8. Watch the blame ratio drop well below 1 and the diligent share rise (the remedy of F14)." },
   { id: "try-flip", title: "Reform: exemption turns the penalty around", preset: "status_quo_veto", set: { "regime.exempt": 1, "regime.penalty": 6 },
     text: "Full exemption with a harsh penalty: now only avoiders carry the risk, so the harsh penalty pushes cadres into real work." },
   { id: "try-satisfaction", title: "Reform: appraisal on villagers' satisfaction", preset: "mass_satisfaction", set: {},
-    text: "Weights 0.2 materials, 0.2 output, 0.6 satisfaction. Watch formalism fall: paperwork no longer pays." },
+    text: "Weights 0.2 materials, 0.2 output, 0.6 satisfaction. Watch formalism fall: paperwork no longer pays (the remedy of F13)." },
   { id: "try-promotion", title: "Reform: promotion incentives alone", preset: "promotion_incentives", set: {},
-    text: "Three times the promotion slots and a bonus. Notice that it does not help: it rewards the materials-weighted score, so it buys paperwork." },
+    text: "Three times the promotion slots and a bonus. Notice that it does not help: it rewards the materials-weighted score, so it buys paperwork (F15 on its own is not enough)." },
   { id: "try-points", title: "Points deduction instead of the veto", preset: "points_deduction", set: {},
     text: "Each finding is deducted instead of disqualifying. Compare with the faint status quo: softening the veto alone does not undo the paradoxes." },
   { id: "try-combined", title: "Reform: all together", preset: "combined_reform", set: {},

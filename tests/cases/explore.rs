@@ -134,7 +134,7 @@ fn explore_streams_the_numbers_of_cli_run_and_exports_a_runnable_scenario() {
     }
     assert!(grid_seen, "events carry the township view");
 
-    let expected = cli_periods(&dir, &scenario("status_quo_veto"), 5, SMALL_SETS, "cli");
+    let expected = cli_periods(&dir, &scenario("status_quo_veto.toml"), 5, SMALL_SETS, "cli");
     assert_eq!(streamed, rows(&expected), "streamed periods differ from cadresim run's periods.csv");
     let (s, csv) = get(&server, &format!("/api/run/{id}/periods.csv"));
     assert_eq!(s, 200);
@@ -332,7 +332,8 @@ impl Browser {
 
     fn cmd(&self, method: &str, path: &str, body: Json) -> Json {
         let url = format!("{}/session/{}{path}", self.base, self.session);
-        let (s, text) = http(method, &url, if method == "POST" { Some(&body.to_string()) } else { None }.as_deref());
+        let text_body = body.to_string();
+        let (s, text) = http(method, &url, (method == "POST").then_some(text_body.as_str()));
         let r = json_of(&text);
         assert_eq!(s, 200, "WebDriver {method} {path}: {r}");
         r["value"].clone()
@@ -351,8 +352,13 @@ impl Browser {
         self.cmd("POST", "/execute/async", json!({ "script": script, "args": [] }))
     }
 
+    /// The WebDriver reference object of an element.
+    fn element_ref(&self, css: &str) -> Json {
+        self.cmd("POST", "/element", json!({ "using": "css selector", "value": css }))
+    }
+
     fn element(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", json!({ "using": "css selector", "value": css }));
+        let v = self.element_ref(css);
         v.as_object().and_then(|o| o.values().next()).and_then(Json::as_str).expect("element id").to_string()
     }
 
@@ -456,7 +462,7 @@ fn explore_in_a_real_browser() {
 
     // The numbers shown are the CLI's for the same settings and seed.
     let sets = ["regime.exempt=0.85", "population.periods=24"];
-    let expected = cli_periods(&dir, &scenario("due_diligence_exemption"), 7, &sets, "cli");
+    let expected = cli_periods(&dir, &scenario("due_diligence_exemption.toml"), 7, &sets, "cli");
     let last: Vec<String> = expected.lines().last().unwrap_or_default().split(',').map(str::to_string).collect();
     let header: Vec<&str> = expected.lines().next().unwrap_or_default().split(',').collect();
     for name in ["s", "m", "formalism", "share_diligent", "sanction_rate", "blame_ratio", "output"] {
@@ -470,13 +476,17 @@ fn explore_in_a_real_browser() {
     }
 
     // Hover a cadre for its tooltip, and keep the picture for the README.
-    let world = browser.element("#world");
+    let world = browser.element_ref("#world");
     let offset = browser.js(
         "const cv = document.getElementById('world'), r = cv.getBoundingClientRect(), c = worldCells[7];
          return [Math.round((c.x + c.size / 2) * r.width / cv.width - r.width / 2), Math.round((c.y + c.size / 2) * r.height / cv.height - r.height / 2)];",
     );
-    browser.cmd("POST", "/actions", json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
-        "actions": [{ "type": "pointerMove", "origin": { "element-6066-11e4-a52f-4ad2-bbc1-2d6b5e1a4f02": world }, "x": offset[0], "y": offset[1] }] }] }));
+    browser.cmd(
+        "POST",
+        "/actions",
+        json!({ "actions": [{ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" },
+        "actions": [{ "type": "pointerMove", "origin": world, "x": offset[0], "y": offset[1] }] }] }),
+    );
     browser.wait_for("the tooltip", "!document.getElementById('tooltip').hidden");
     browser.js("window.scrollTo(0, 0); return 0;");
     browser.screenshot(&shots.join("explorer.png"));
@@ -484,7 +494,9 @@ fn explore_in_a_real_browser() {
     // Export through the page: the scenario runs with the CLI; the CSV is the CLI's periods.csv.
     let fetch = |id: &str| {
         browser
-            .js_async(&format!("const done = arguments[arguments.length - 1]; fetch(document.getElementById('{id}').href).then(r => r.text()).then(done);"))
+            .js_async(&format!(
+                "const done = arguments[arguments.length - 1]; fetch(document.getElementById('{id}').href).then(r => r.text()).then(done);"
+            ))
             .as_str()
             .unwrap_or_default()
             .to_string()
@@ -496,6 +508,7 @@ fn explore_in_a_real_browser() {
 
     // A thing to try from the Info panel sets the sliders and sets up the run.
     browser.click("#tab-info");
+    browser.js("document.getElementById('tries').scrollIntoView(); return 0;");
     browser.screenshot(&shots.join("explorer-info.png"));
     browser.click("#try-flip");
     browser.wait_for("the exemption flip", "document.getElementById('status').textContent.startsWith('Set up')");

@@ -206,7 +206,10 @@ fn check_limits(s: &Scenario) -> Result<(), ApiError> {
         return Err(ApiError::new(
             422,
             "population.cadres",
-            &format!("counties x townships x cadres = {cadres} is more than the explorer's limit of {} cadres per session", limits::MAX_CADRES),
+            &format!(
+                "counties x townships x cadres = {cadres} is more than the explorer's limit of {} cadres per session",
+                limits::MAX_CADRES
+            ),
         ));
     }
     let periods = int(s, "population.periods");
@@ -219,7 +222,11 @@ fn check_limits(s: &Scenario) -> Result<(), ApiError> {
     }
     let grid = int(s, "actions.grid");
     if grid > limits::MAX_GRID {
-        return Err(ApiError::new(422, "actions.grid", &format!("actions.grid = {grid} is more than the explorer's limit of {}", limits::MAX_GRID)));
+        return Err(ApiError::new(
+            422,
+            "actions.grid",
+            &format!("actions.grid = {grid} is more than the explorer's limit of {}", limits::MAX_GRID),
+        ));
     }
     Ok(())
 }
@@ -264,9 +271,10 @@ fn action_of(session_grid: usize, actions: &[(f64, f64)], mv: &Month) -> Result<
             return Err(ApiError::new(422, field, &format!("{field} = {x} is outside [0, 1]; {allowed}")));
         }
     }
-    actions.iter().position(|&(s, m)| (s - mv.s).abs() < 1e-9 && (m - mv.m).abs() < 1e-9).ok_or_else(|| {
-        ApiError::new(422, "s", &format!("s = {}, m = {} is not on the action grid; {allowed}", mv.s, mv.m))
-    })
+    actions
+        .iter()
+        .position(|&(s, m)| (s - mv.s).abs() < 1e-9 && (m - mv.m).abs() < 1e-9)
+        .ok_or_else(|| ApiError::new(422, "s", &format!("s = {}, m = {} is not on the action grid; {allowed}", mv.s, mv.m)))
 }
 
 /// Routes one request (all but the event stream, which needs the connection itself).
@@ -294,7 +302,11 @@ pub fn route(sessions: &Sessions, method: &str, path: &str, body: &[u8]) -> Resu
                 "speed" => {
                     let x = c.speed.unwrap_or(f64::NAN);
                     if !(x.is_finite() && (0.5..=limits::MAX_SPEED).contains(&x)) {
-                        return Err(ApiError::new(422, "speed", &format!("speed must be a number of periods per second in [0.5, {}]", limits::MAX_SPEED)));
+                        return Err(ApiError::new(
+                            422,
+                            "speed",
+                            &format!("speed must be a number of periods per second in [0.5, {}]", limits::MAX_SPEED),
+                        ));
                     }
                     sessions.run_cmd(id, |tx| RunCmd::Speed(x, tx))?
                 }
@@ -358,7 +370,8 @@ mod tests {
 
     #[test]
     fn settings_are_checked_like_scenario_files() {
-        let setup = |set: Json| Setup { preset: "status_quo_veto".into(), seed: 1, set: serde_json::from_value(set).unwrap(), reform: None };
+        let setup =
+            |set: Json| Setup { preset: "status_quo_veto".into(), seed: 1, set: serde_json::from_value(set).unwrap(), reform: None };
         let e = scenario(&setup(json!({ "regime.exempt": 1.5 }))).unwrap_err();
         assert_eq!((e.status, e.field.as_str()), (422, "regime.exempt"));
         assert_eq!(e.message, "--set regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");

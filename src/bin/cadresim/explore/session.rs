@@ -99,7 +99,10 @@ impl Sessions {
             return Err(ApiError::new(
                 503,
                 "session",
-                &format!("the explorer already holds {} sessions (its limit); close a tab or wait for idle ones to expire", limits::MAX_SESSIONS),
+                &format!(
+                    "the explorer already holds {} sessions (its limit); close a tab or wait for idle ones to expire",
+                    limits::MAX_SESSIONS
+                ),
             ));
         }
         let id = self.next.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) & 0x001F_FFFF_FFFF_FFFF;
@@ -264,7 +267,18 @@ fn grid(rep: &Replication) -> Json {
                         | u8::from(m.judgement.exempted > 0) << 1
                         | u8::from(c.last_promoted) << 2
                         | u8::from(m.judgement.disqualified) << 3;
-                    json!([c.last_action, flags, c.rank, r3(c.payoff), r3(m.judgement.score), r3(c.ability), r3(c.psi), m.judgement.findings, m.judgement.exempted, c.block_left])
+                    json!([
+                        c.last_action,
+                        flags,
+                        c.rank,
+                        r3(c.payoff),
+                        r3(m.judgement.score),
+                        r3(c.ability),
+                        r3(c.psi),
+                        m.judgement.findings,
+                        m.judgement.exempted,
+                        c.block_left
+                    ])
                 });
                 Json::Array(cells.collect())
             })
@@ -438,14 +452,15 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, s: f64, m: f64, payoff: f64, sanctioned: bool, promoted: bool, output: f64, weight: f64) {
-        self.months += weight;
-        self.s += s * weight;
-        self.m += m * weight;
-        self.payoff += payoff * weight;
-        self.sanctions += f64::from(u8::from(sanctioned)) * weight;
-        self.promotions += f64::from(u8::from(promoted)) * weight;
-        self.output += output * weight;
+    /// One cadre-month: the action taken, the cadre after it, and its output.
+    fn add(&mut self, a: &cadresim::model::Action, c: &cadresim::engine::Cadre, output: f64) {
+        self.months += 1.0;
+        self.s += a.s;
+        self.m += a.m;
+        self.payoff += c.payoff;
+        self.sanctions += f64::from(u8::from(c.last_sanctioned));
+        self.promotions += f64::from(u8::from(c.last_promoted));
+        self.output += output;
     }
 
     fn json(&self, per: f64) -> Json {
@@ -463,7 +478,7 @@ fn tally_month(t: &cadresim::engine::Township, model: &Model, me: &mut Tally, ot
         let a = model.actions.actions[c.last_action as usize];
         let y = t.watched().and_then(|w| w.get(i)).map_or(0.0, |m| m.output);
         let target = if i == 0 { &mut *me } else { &mut *others };
-        target.add(a.s, a.m, c.payoff, c.last_sanctioned, c.last_promoted, y, 1.0);
+        target.add(&a, c, y);
     }
 }
 
@@ -484,7 +499,11 @@ fn play_thread(model: Model, reform_model: Model, seed: u64, rx: Receiver<PlayCm
             Err(_) => break,
             Ok(PlayCmd::Month(action, reply)) => {
                 if played >= limits::PLAY_MONTHS {
-                    let _ = reply.send(Err(ApiError::new(409, "month", &format!("the play is over after {} months; see the summary", limits::PLAY_MONTHS))));
+                    let _ = reply.send(Err(ApiError::new(
+                        409,
+                        "month",
+                        &format!("the play is over after {} months; see the summary", limits::PLAY_MONTHS),
+                    )));
                     continue;
                 }
                 let forced = sq.force_action(0, 0, action).and_then(|()| rf.force_action(0, 0, action));
