@@ -354,9 +354,11 @@ function worldTooltip(ev) {
   tip.innerHTML = `<b>township ${hit.t + 1}, cadre ${hit.i + 1}</b><br>this month: s ${fmt(a.s, 2)}, m ${fmt(a.m, 2)}, slack ${fmt(1 - a.s - a.m, 2)}<br>` +
     `happened: ${marks}<br>findings ${c[7]}, exempted ${c[8]}, score ${fmt(c[4], 2)}, payoff ${fmt(c[3], 2)}<br>` +
     `promotions won ${c[2]}, promotion blocked for ${c[9]} months<br>ability ${fmt(c[5], 2)}, motivation ψ ${fmt(c[6], 2)}`;
-  tip.style.left = (ev.clientX - r.left + 14) + "px";
-  tip.style.top = (ev.clientY - r.top + 10) + "px";
+  // Above and to the right of the pointer, kept inside the view (its bottom edge may be close).
   tip.hidden = false;
+  const left = Math.min(ev.clientX - r.left + 14, r.width - tip.offsetWidth - 4);
+  tip.style.left = Math.max(0, left) + "px";
+  tip.style.top = Math.max(0, ev.clientY - r.top - tip.offsetHeight - 8) + "px";
 }
 
 // ---- things to try ---------------------------------------------------------------------------

@@ -478,7 +478,7 @@ fn explore_in_a_real_browser() {
     // Hover a cadre for its tooltip, and keep the picture for the README.
     let world = browser.element_ref("#world");
     let offset = browser.js(
-        "const cv = document.getElementById('world'), r = cv.getBoundingClientRect(), c = worldCells[7];
+        "const cv = document.getElementById('world'), r = cv.getBoundingClientRect(), c = worldCells[12];
          return [Math.round((c.x + c.size / 2) * r.width / cv.width - r.width / 2), Math.round((c.y + c.size / 2) * r.height / cv.height - r.height / 2)];",
     );
     browser.cmd(
