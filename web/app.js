@@ -81,6 +81,7 @@ function buildControls() {
     input.addEventListener("input", () => {
       state.values[s.path] = parseFloat(input.value);
       $("out-" + s.path).textContent = input.value;
+      if (state.runId) status("Settings changed: press Setup to start a run with them (a run keeps the settings it started with).");
     });
     div.querySelector(".reset").addEventListener("click", () => setSlider(s.path, presetValues($("preset").value).values[s.path]));
   }
