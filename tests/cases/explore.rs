@@ -23,8 +23,13 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_cadresim"))
             .args(["explore", "--port", "0"])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -206,6 +211,34 @@ fn explore_rejects_bad_requests_with_the_scenario_messages() {
     let (s, meta) = get(&server, "/api/meta");
     assert_eq!(s, 200);
     assert!(json_of(&meta)["sliders"].as_array().is_some_and(|a| a.len() >= 10));
+}
+
+#[test]
+fn explore_sessions_expire_when_idle_and_free_their_place() {
+    let server = Server::start_with(&[("CADRESIM_EXPLORE_IDLE_SECS", "1")]);
+    let new_run = || post(&server, "/api/run", &json!({ "preset": "status_quo_veto", "set": small_set() }));
+    let (s, first) = new_run();
+    assert_eq!(s, 200, "{first}");
+    let first = first["id"].as_str().unwrap_or_default().to_string();
+    let mut full = false;
+    for _ in 0..20 {
+        let (s, r) = new_run();
+        if s == 503 {
+            assert_eq!(r["field"], "session", "{r}");
+            full = true;
+            break;
+        }
+    }
+    assert!(full, "the session limit was never reached");
+    // Polled rather than timed: new sessions are refused until idle ones have expired.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while new_run().0 != 200 {
+        assert!(Instant::now() < deadline, "idle sessions did not expire and free their places");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let (s, e) = post(&server, &format!("/api/run/{first}/control"), &json!({ "cmd": "step" }));
+    assert_eq!((s, e["field"].as_str()), (404, Some("session")), "{e}");
+    assert!(e["message"].as_str().unwrap_or("").contains("expired"), "{e}");
 }
 
 /// Plays `moves` in a new play session and returns each month's report.

@@ -13,8 +13,20 @@ pub const MAX_GRID: usize = 20;
 pub const MAX_SESSIONS: usize = 16;
 /// Most runs stepping on their own (after Go) at once.
 pub const MAX_RUNNING: usize = 4;
-/// A session nobody has used for this long is ended.
-pub const SESSION_IDLE: Duration = Duration::from_secs(15 * 60);
+/// A session nobody has used for this long is ended: 15 minutes, or the whole seconds in the
+/// environment variable `CADRESIM_EXPLORE_IDLE_SECS` (1 to 86400; the tests use a short one).
+pub fn session_idle() -> Duration {
+    static IDLE: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *IDLE.get_or_init(|| {
+        let secs = std::env::var("CADRESIM_EXPLORE_IDLE_SECS").ok().and_then(|v| v.trim().parse::<u64>().ok());
+        Duration::from_secs(secs.filter(|s| (1..=86_400).contains(s)).unwrap_or(15 * 60))
+    })
+}
+
+/// How often idle sessions are looked for.
+pub fn expiry_check() -> Duration {
+    (session_idle() / 4).min(Duration::from_secs(20))
+}
 /// Largest request body read, in bytes.
 pub const MAX_BODY: usize = 32 * 1024;
 /// Most parameter overrides in one request.

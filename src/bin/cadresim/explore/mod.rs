@@ -15,7 +15,6 @@ mod session;
 use std::io::{Read, Write};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::Duration;
 
 use api::{ApiError, Reply};
 use session::Sessions;
@@ -50,7 +49,7 @@ pub fn serve(port: u16, open: bool, out: &mut dyn Write) -> Result<(), String> {
         std::thread::Builder::new()
             .name("expiry".into())
             .spawn(move || loop {
-                std::thread::sleep(Duration::from_secs(20));
+                std::thread::sleep(limits::expiry_check());
                 sessions.expire();
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;

@@ -111,10 +111,10 @@ impl Sessions {
         Ok(id)
     }
 
-    /// Ends sessions idle for longer than [`limits::SESSION_IDLE`] (their threads stop when their
+    /// Ends sessions idle for longer than [`limits::session_idle`] (their threads stop when their
     /// channel closes).
     pub fn expire(&self) {
-        self.lock().retain(|_, h| h.last_used.elapsed() < limits::SESSION_IDLE);
+        self.lock().retain(|_, h| h.last_used.elapsed() < limits::session_idle());
     }
 
     /// Starts a run session.
@@ -339,7 +339,7 @@ fn run_thread(model: Model, base_model: Model, seed: u64, rx: Receiver<RunCmd>, 
     let mut next = Instant::now();
 
     loop {
-        let wait = if slot.is_some() { next.saturating_duration_since(Instant::now()) } else { limits::SESSION_IDLE };
+        let wait = if slot.is_some() { next.saturating_duration_since(Instant::now()) } else { limits::session_idle() };
         match rx.recv_timeout(wait) {
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
