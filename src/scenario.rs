@@ -131,6 +131,14 @@ impl Scenario {
         parse_into(text, file, &mut chain)
     }
 
+    /// Reads a scenario from TOML text whose `base` names another text that `bases` returns
+    /// (e.g. presets embedded in a program) instead of a file on disk; errors as for files.
+    pub fn from_toml_str_with_bases(text: &str, file: &Path, bases: &dyn Fn(&str) -> Option<String>) -> Result<Self, ScenarioError> {
+        let mut chain = vec![file.to_path_buf()];
+        parse_with(text, file, &mut chain, Some(bases))
+    }
+
+
     /// Applies `path=value` overrides, checked like file values; errors name them
     /// `override path=value`.
     pub fn apply_sets(&mut self, sets: &[(String, String)]) -> Result<(), ScenarioError> {
@@ -254,6 +262,27 @@ fn opening_comment(text: &str) -> String {
 }
 
 fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scenario, ScenarioError> {
+    parse_with(text, file, chain, None)
+}
+
+/// Finds the text of an embedded base scenario by the name a `base = "..."` gives.
+type Bases<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Looks up a base by name with `bases` (embedded texts), checking for cycles like files.
+fn base_from(name: &str, chain: &mut Vec<PathBuf>, bases: Bases) -> Result<Scenario, ScenarioError> {
+    let path = PathBuf::from(name);
+    if chain.contains(&path) {
+        let names: Vec<String> = chain.iter().chain(std::iter::once(&path)).map(|p| p.display().to_string()).collect();
+        return Err(ScenarioError::Cycle(names.join(" -> ")));
+    }
+    let text = bases(name).ok_or_else(|| ScenarioError::Io { file: name.to_string(), message: "no such base scenario".into() })?;
+    chain.push(path.clone());
+    let s = parse_with(&text, &path, chain, Some(bases))?;
+    chain.pop();
+    Ok(s)
+}
+
+fn parse_with(text: &str, file: &Path, chain: &mut Vec<PathBuf>, bases: Option<Bases>) -> Result<Scenario, ScenarioError> {
     let shown = file.display().to_string();
     let doc = ImDocument::parse(text.to_string()).map_err(|e| ScenarioError::Syntax {
         file: shown.clone(),
@@ -281,12 +310,13 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
     let name = meta_str("name")?;
     let description = meta_str("description")?;
 
-    let mut scenario = match &base {
-        Some((b, at)) if b.trim().is_empty() => {
+    let mut scenario = match (&base, bases) {
+        (Some((b, at)), _) if b.trim().is_empty() => {
             let message = "names no file; expected the path of a scenario file, relative to this one".to_string();
             return Err(ParamError { origin: at.to_string(), field: "base = \"\"".into(), message }.into());
         }
-        Some((b, at)) => {
+        (Some((b, _)), Some(embedded)) => base_from(b, chain, embedded)?,
+        (Some((b, at)), None) => {
             let base_path = file.parent().unwrap_or(Path::new(".")).join(b);
             check_chain(&base_path, chain, at, b)?;
             load_chain(&base_path, chain).map_err(|e| match e {
@@ -302,7 +332,7 @@ fn parse_into(text: &str, file: &Path, chain: &mut Vec<PathBuf>) -> Result<Scena
                 other => other,
             })?
         }
-        None => Scenario::defaults(),
+        (None, _) => Scenario::defaults(),
     };
 
     let mut leaves = Vec::new();
@@ -529,6 +559,23 @@ mod tests {
         assert!(s.apply_numeric(&[("regime.penalty".into(), f64::INFINITY)], "point 3").is_err());
         s.apply_numeric(&[("population.cadres".into(), 7.4)], "point 3").unwrap();
         assert_eq!(s.resolved.get("population.cadres"), Some(&Value::Int(7)));
+    }
+
+    #[test]
+    fn embedded_bases_are_looked_up_by_name() {
+        let bases = |name: &str| match name {
+            "a.toml" => Some("[regime]\npenalty = 3.0\nexempt = 0.2\n".to_string()),
+            "loop.toml" => Some("base = \"loop.toml\"\n".to_string()),
+            _ => None,
+        };
+        let s = Scenario::from_toml_str_with_bases("base = \"a.toml\"\n[regime]\nexempt = 0.7\n", Path::new("b.toml"), &bases).unwrap();
+        assert_eq!(s.resolved.get("regime.penalty"), Some(&Value::Float(3.0)));
+        assert_eq!(s.resolved.get("regime.exempt"), Some(&Value::Float(0.7)));
+        assert_eq!(s.name, "b");
+        let e = Scenario::from_toml_str_with_bases("base = \"zz.toml\"\n", Path::new("b.toml"), &bases).unwrap_err();
+        assert_eq!(e.to_string(), "zz.toml: cannot read the scenario: no such base scenario");
+        let e = Scenario::from_toml_str_with_bases("base = \"loop.toml\"\n", Path::new("b.toml"), &bases).unwrap_err();
+        assert!(matches!(e, ScenarioError::Cycle(_)), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::metrics::Accum;
 use crate::model::outcome::{EffortLevel, ShockTables};
 use crate::model::{ActionSet, Params};
-pub use township::{Cadre, Scratch, Township};
+pub use township::{Cadre, CadreMonth, Scratch, Township};
 
 /// A validated model ready to run: parameters plus everything derived from them once.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +100,27 @@ impl<'m> Replication<'m> {
         &self.towns
     }
 
+    /// Front-end hook ("play a cadre"): makes cadre `cadre` of township `township` take action
+    /// `action` (an index into [`Model::actions`]) in the coming period instead of the one it drew.
+    /// Nothing else changes; the cadre learns from the forced action as from its own.
+    pub fn force_action(&mut self, township: usize, cadre: usize, action: usize) -> Result<(), OutOfRange> {
+        let check = |what: &'static str, value: usize, len: usize| if value < len { Ok(()) } else { Err(OutOfRange { what, value, len }) };
+        check("township", township, self.towns.len())?;
+        check("cadre", cadre, self.towns[township].cadres.len())?;
+        check("action", action, self.model.actions.len())?;
+        self.towns[township].force_action(cadre, action as u32);
+        Ok(())
+    }
+
+    /// Front-end hook: records each period what happens to every cadre of township `township`
+    /// (see [`Township::watched`]); watching never changes results.
+    pub fn watch(&mut self, township: usize, on: bool) -> Result<(), OutOfRange> {
+        let len = self.towns.len();
+        let t = self.towns.get_mut(township).ok_or(OutOfRange { what: "township", value: township, len })?;
+        t.set_watch(on);
+        Ok(())
+    }
+
     /// Runs one period and returns its sums.
     pub fn step(&mut self) -> PeriodSums {
         let (model, seed, rep, period) = (&*self.model, self.seed, self.rep, self.period);
@@ -135,6 +156,25 @@ impl Replication<'static> {
         Self::with_model(std::borrow::Cow::Owned(model), seed, rep)
     }
 }
+
+/// An index given to [`Replication::force_action`] or [`Replication::watch`] is out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// What the index was for (`township`, `cadre`, `action`).
+    pub what: &'static str,
+    /// The index given.
+    pub value: usize,
+    /// How many there are (allowed: `0..len`).
+    pub len: usize,
+}
+
+impl std::fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} does not exist: allowed 0 to {}", self.what, self.value, self.len.saturating_sub(1))
+    }
+}
+
+impl std::error::Error for OutOfRange {}
 
 /// Everything one replication produced, period by period.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,4 +237,73 @@ pub fn run_replications(
     progress: &dyn Progress,
 ) -> Result<Vec<RepResult>, Cancelled> {
     reps.into_par_iter().map(|r| run_replication(model, seed, r, progress)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    fn small_model() -> Model {
+        let mut s = Scenario::defaults();
+        s.apply_sets(&[("population.townships".into(), "3".into()), ("population.cadres".into(), "8".into())]).unwrap();
+        Model::new(s.params().unwrap())
+    }
+
+    #[test]
+    fn watching_without_forcing_is_bit_identical() {
+        let model = small_model();
+        let mut plain = Replication::new(&model, 7, 0);
+        let mut watched = Replication::new(&model, 7, 0);
+        for t in 0..3 {
+            watched.watch(t, true).unwrap();
+        }
+        for _ in 0..12 {
+            assert_eq!(plain.step(), watched.step());
+            for (a, b) in plain.townships().iter().zip(watched.townships()) {
+                assert_eq!(a.cadres, b.cadres);
+                assert_eq!(a.attractions(0, model.actions.len()), b.attractions(0, model.actions.len()));
+            }
+        }
+        let rec = watched.townships()[1].watched().unwrap();
+        for (c, r) in watched.townships()[1].cadres.iter().zip(rec) {
+            assert_eq!(c.last_action, r.action);
+            assert_eq!(c.last_promoted, r.promoted);
+            assert_eq!(c.last_sanctioned, r.judgement.sanctioned());
+        }
+    }
+
+    #[test]
+    fn forcing_changes_only_that_cadres_action() {
+        let model = small_model();
+        let mut plain = Replication::new(&model, 11, 0);
+        let mut forced = Replication::new(&model, 11, 0);
+        for _ in 0..5 {
+            plain.step();
+            forced.step();
+        }
+        let drawn = plain.townships()[1].cadres[3].action as usize;
+        let other = (drawn + 1) % model.actions.len();
+        forced.force_action(1, 3, other).unwrap();
+        plain.step();
+        forced.step();
+        for (t, (a, b)) in plain.townships().iter().zip(forced.townships()).enumerate() {
+            if t != 1 {
+                assert_eq!(a, b, "township {t} must be untouched");
+                continue;
+            }
+            for (i, (ca, cb)) in a.cadres.iter().zip(&b.cadres).enumerate() {
+                if i == 3 {
+                    assert_eq!(ca.last_action as usize, drawn);
+                    assert_eq!(cb.last_action as usize, other);
+                } else {
+                    assert_eq!(ca.last_action, cb.last_action, "cadre {i} took another action");
+                }
+            }
+        }
+        let e = forced.force_action(1, 8, 0).unwrap_err();
+        assert_eq!(e.to_string(), "cadre 8 does not exist: allowed 0 to 7");
+        assert!(forced.force_action(0, 0, model.actions.len()).is_err());
+        assert!(forced.force_action(3, 0, 0).is_err());
+    }
 }

@@ -152,6 +152,35 @@ pub struct Township {
     pub cadres: Vec<Cadre>,
     /// Attractions (EWA) or propensities (Roth-Erev), `actions` per cadre.
     attractions: Vec<f64>,
+    /// Front-end hook: this period's record of every cadre, kept only while watched.
+    watched: Option<Vec<CadreMonth>>,
+}
+
+/// What happened to one cadre in one period, recorded only for a township that a front end
+/// watches ([`Township::set_watch`]); the period loop never reads it, so watching cannot
+/// change results.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CadreMonth {
+    /// Index of the action taken.
+    pub action: u32,
+    /// Inspection visits received.
+    pub visits: u32,
+    /// Honest errors made (before detection).
+    pub errors: u32,
+    /// Verified complaints.
+    pub complaints: u32,
+    /// What the regime made of it: findings, exemptions, score, sanction, veto.
+    pub judgement: Judgement,
+    /// Position among the cadres eligible for promotion (0 = best), if eligible.
+    pub position: Option<u32>,
+    /// Promoted this period.
+    pub promoted: bool,
+    /// Output `y`.
+    pub output: f64,
+    /// Villagers' satisfaction.
+    pub satisfaction: f64,
+    /// Realised utility.
+    pub payoff: f64,
 }
 
 impl Township {
@@ -160,7 +189,7 @@ impl Township {
         let p = &model.params;
         let a = model.actions.len();
         let mut rng = stream(seed, rep, id as u64, INIT_PERIOD);
-        let mut t = Township { id, county, cadres: Vec::with_capacity(p.cadres), attractions: vec![0.0; p.cadres * a] };
+        let mut t = Township { id, county, cadres: Vec::with_capacity(p.cadres), attractions: vec![0.0; p.cadres * a], watched: None };
         for i in 0..p.cadres {
             let c = new_cadre(model, &mut rng, &mut t.attractions[i * a..(i + 1) * a]);
             t.cadres.push(c);
@@ -171,6 +200,23 @@ impl Township {
     /// The attractions (or propensities) of cadre `i`.
     pub fn attractions(&self, i: usize, n_actions: usize) -> &[f64] {
         &self.attractions[i * n_actions..(i + 1) * n_actions]
+    }
+
+    /// Front-end hook: records (or stops recording) what happens to each cadre every period.
+    pub fn set_watch(&mut self, on: bool) {
+        self.watched = on.then(|| vec![CadreMonth::default(); self.cadres.len()]);
+    }
+
+    /// The last period's record of each cadre, if the township is watched and has run a period.
+    pub fn watched(&self) -> Option<&[CadreMonth]> {
+        self.watched.as_deref()
+    }
+
+    /// Front-end hook ("play a cadre"): replaces the action cadre `i` drew for the coming period
+    /// (drawn at the end of [`Township::step`]). Panics if `i` or `action` is out of range; use
+    /// [`super::Replication::force_action`], which checks.
+    pub fn force_action(&mut self, i: usize, action: u32) {
+        self.cadres[i].action = action;
     }
 
     /// Runs one period and returns the township's sums.
@@ -317,6 +363,22 @@ impl Township {
             cadre.last_action = chosen as u32;
             cadre.last_sanctioned = sanctioned;
             cadre.last_promoted = promoted;
+            // Front-end hook: the record of a watched township (never read by the model).
+            if let Some(w) = self.watched.as_mut() {
+                let position = (pos != u32::MAX as usize).then_some(pos as u32);
+                w[i] = CadreMonth {
+                    action: chosen as u32,
+                    visits: sh.visits,
+                    errors: e.errors,
+                    complaints: e.complaints,
+                    judgement: j,
+                    position,
+                    promoted,
+                    output: e.y,
+                    satisfaction: e.satisfaction,
+                    payoff: u,
+                };
+            }
         }
 
         // Pass 3: burnout and replacement, imitation, next period's action.

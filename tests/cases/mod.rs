@@ -4,3 +4,4 @@ mod experiments;
 mod fuzz;
 mod hardening;
 mod library;
+mod explore;

@@ -77,6 +77,15 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=4096))]
         threads: Option<u64>,
     },
+    /// Interactive explorer in the browser: sliders, live runs, a township view, "play a cadre".
+    Explore {
+        /// Port on 127.0.0.1 (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8700)]
+        port: u16,
+        /// Open the default browser on the page.
+        #[arg(long)]
+        open: bool,
+    },
     /// List every parameter with its default, allowed range and meaning.
     Params,
     /// List every output metric.

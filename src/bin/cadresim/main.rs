@@ -2,6 +2,7 @@
 //! terminal progress bar and Ctrl-C cancellation, print the results, map errors to exit codes.
 
 mod cli;
+mod explore;
 mod progress;
 
 use std::io::Write;
@@ -94,6 +95,9 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
                 return Err(Error::Failed(format!("{failed} verification check(s) failed")).into());
             }
             Ok(())
+        }
+        Command::Explore { port, open } => {
+            explore::serve(*port, *open, &mut out.0).map_err(|message| Failure { message, code: 2 })
         }
         Command::Params => out.print(&cadresim::params::listing()),
         Command::Metrics => out.print(&commands::metrics_listing()),
