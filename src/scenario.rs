@@ -138,7 +138,6 @@ impl Scenario {
         parse_with(text, file, &mut chain, Some(bases))
     }
 
-
     /// Applies `path=value` overrides, checked like file values; errors name them
     /// `override path=value`.
     pub fn apply_sets(&mut self, sets: &[(String, String)]) -> Result<(), ScenarioError> {

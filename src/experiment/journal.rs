@@ -5,9 +5,16 @@
 //! experiment started again with the same spec continues after the last complete run (a torn last
 //! line is discarded). The journal stays until the results are committed, so a failure while
 //! finishing loses no simulation.
+//!
+//! After every chunk the journal's length and the SHA-256 of everything up to it are appended to
+//! `.ROWS.sums`. A resumed run checks the journal against the last of them, so rows deleted,
+//! duplicated, edited or appended by anything else are found before they are trusted; work
+//! written after the last checksum (a chunk whose checksum a kill prevented) is run again.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
+
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -27,9 +34,53 @@ fn id_path(dir: &Path, rows_file: &str) -> PathBuf {
     dir.join(format!(".{rows_file}.experiment"))
 }
 
-/// Opens the journal, resuming a matching unfinished run. Returns the file (positioned at its
-/// end) and the number of complete runs already in it.
-fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> Result<(File, usize), Error> {
+fn sums_path(dir: &Path, rows_file: &str) -> PathBuf {
+    dir.join(format!(".{rows_file}.sums"))
+}
+
+/// The last `(length, sha256)` of a sums file, if any.
+fn last_sum(path: &Path) -> Option<(u64, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().rev().find(|l| !l.trim().is_empty())?;
+    let (len, sha) = line.split_once(' ')?;
+    Some((len.parse().ok()?, sha.trim().to_string()))
+}
+
+/// SHA-256 state and line count of the first `len` bytes of `path`.
+fn hash_prefix(path: &Path, len: u64) -> std::io::Result<(Sha256, usize)> {
+    use std::io::Read;
+    let mut f = File::open(path)?.take(len);
+    let mut h = Sha256::new();
+    let mut lines = 0usize;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut read = 0u64;
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+        h.update(&buf[..n]);
+    }
+    if read < len {
+        return Err(std::io::Error::other(format!("is {read} bytes long where {len} were written")));
+    }
+    Ok((h, lines))
+}
+
+/// An open journal: the file (positioned at its end), its checksum state and length, and its
+/// sums file.
+struct Journal {
+    file: File,
+    hash: Sha256,
+    len: u64,
+    sums: File,
+}
+
+/// Opens the journal, resuming a matching unfinished run. Returns it and the number of complete
+/// runs already in it.
+fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> Result<(Journal, usize), Error> {
     fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let journal = journal_path(dir, exp.rows_file());
     let id_file = id_path(dir, exp.rows_file());
@@ -39,44 +90,39 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
     if journal.exists() && !resumable && !force {
         return Err(OutputError::UnfinishedOther { dir: dir.to_path_buf() }.into());
     }
-    if !resumable {
-        // The id first: a journal never exists without the id of its experiment.
+    let sums_file = sums_path(dir, exp.rows_file());
+    let last = if resumable { last_sum(&sums_file) } else { None };
+    let Some((len, sha)) = last else {
+        // A new journal. The id first: a journal never exists without the id of its experiment.
         fs::write(&id_file, &wanted).map_err(Error::io(&id_file))?;
         let mut f = File::create(&journal).map_err(Error::io(&journal))?;
         let header = Table::new(exp.header()).into_bytes();
         f.write_all(&header).map_err(Error::io(&journal))?;
         f.sync_all().map_err(Error::io(&journal))?;
-        return Ok((f, 0));
+        let mut hash = Sha256::new();
+        hash.update(&header);
+        let mut sums = File::create(&sums_file).map_err(Error::io(&sums_file))?;
+        writeln!(sums, "{} {}", header.len(), crate::output::hex(&hash.clone().finalize())).map_err(Error::io(&sums_file))?;
+        return Ok((Journal { file: f, hash, len: header.len() as u64, sums }, 0));
+    };
+    // Check everything up to the last checksum; what follows it is run again.
+    let (hash, lines) = hash_prefix(&journal, len).map_err(|e| Error::data(&journal, None, format!("cannot be resumed: {e}")))?;
+    if crate::output::hex(&hash.clone().finalize()) != sha {
+        return Err(Error::data(
+            &journal,
+            None,
+            "does not match its checksum: rows were edited, deleted or added since they were written; rerun with force to start again",
+        ));
     }
-    // Count complete lines; cut off a torn last line and any incomplete run.
-    let f = File::open(&journal).map_err(Error::io(&journal))?;
-    let mut reader = BufReader::new(f);
-    let mut good_bytes = 0u64;
-    let mut lines = 0usize;
-    let mut buf = Vec::new();
     let per_run = exp.lines_per_run();
-    let mut run_end = 0u64;
-    let mut runs = 0usize;
-    loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(Error::io(&journal))?;
-        if n == 0 || buf.last() != Some(&b'\n') {
-            break;
-        }
-        good_bytes += n as u64;
-        lines += 1;
-        if lines > 1 && (lines - 1) % per_run == 0 {
-            runs += 1;
-            run_end = good_bytes;
-        }
-        if lines == 1 {
-            run_end = good_bytes;
-        }
+    if lines == 0 || (lines - 1) % per_run != 0 {
+        return Err(Error::data(&journal, None, format!("holds {lines} lines, not a header and whole runs of {per_run} lines")));
     }
     let mut f = OpenOptions::new().write(true).open(&journal).map_err(Error::io(&journal))?;
-    f.set_len(run_end).map_err(Error::io(&journal))?;
+    f.set_len(len).map_err(Error::io(&journal))?;
     f.seek(SeekFrom::End(0)).map_err(Error::io(&journal))?;
-    Ok((f, runs))
+    let sums = OpenOptions::new().append(true).open(&sums_file).map_err(Error::io(&sums_file))?;
+    Ok((Journal { file: f, hash, len, sums }, (lines - 1) / per_run))
 }
 
 /// Runs the experiment (or the shard `out.shard` of it) into `out.dir`, resuming where an
@@ -101,6 +147,7 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
     let pending = &runs[done.min(runs.len())..];
     job.progress.start(exp.kind().name(), exp.cadre_periods(pending));
     let jpath = journal_path(&out.dir, exp.rows_file());
+    let spath = sums_path(&out.dir, exp.rows_file());
     let result = with_threads(exp.threads, || -> Result<(), Error> {
         let chunk = (2 * rayon::current_num_threads()).max(1);
         for block in pending.chunks(chunk) {
@@ -109,8 +156,14 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
             for r in rows {
                 exp.write_rows(&r?, &mut table);
             }
-            journal.write_all(&table.into_bytes()).map_err(Error::io(&jpath))?;
-            journal.sync_data().map_err(Error::io(&jpath))?;
+            let bytes = table.into_bytes();
+            journal.file.write_all(&bytes).map_err(Error::io(&jpath))?;
+            journal.file.sync_data().map_err(Error::io(&jpath))?;
+            journal.hash.update(&bytes);
+            journal.len += bytes.len() as u64;
+            let line = format!("{} {}\n", journal.len, crate::output::hex(&journal.hash.clone().finalize()));
+            journal.sums.write_all(line.as_bytes()).map_err(Error::io(&spath))?;
+            journal.sums.sync_data().map_err(Error::io(&spath))?;
         }
         Ok(())
     });
@@ -128,4 +181,5 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
 pub fn discard(exp: &Experiment, dir: &Path) {
     let _ = fs::remove_file(journal_path(dir, exp.rows_file()));
     let _ = fs::remove_file(id_path(dir, exp.rows_file()));
+    let _ = fs::remove_file(sums_path(dir, exp.rows_file()));
 }

@@ -14,10 +14,14 @@ use crate::output::Staging;
 /// Writes a shard's output: its rows file plus a manifest naming the shard and carrying the
 /// manifest the whole experiment will have (listing `files`), so `merge` needs nothing else.
 pub fn finish(exp: &Experiment, shard: Shard, files: &[String], mut staging: Staging) -> Result<PathBuf, Error> {
+    let rows = staging.path(exp.rows_file())?;
+    let (rows_sha256, rows_lines) = crate::output::file_digest(&rows).map_err(Error::io(&rows))?;
     let m = ShardManifest {
         shard: ShardEntry { k: shard.k, n: shard.n },
         experiment_id: exp.id(),
         rows_file: exp.rows_file().into(),
+        rows_sha256,
+        rows_lines,
         experiment_manifest: exp.manifest(files),
     };
     staging.write("manifest.json", to_text(&m.to_value()).as_bytes())?;
@@ -97,13 +101,31 @@ pub fn check(dirs: &[PathBuf]) -> Result<Shards, Error> {
         return Err(SpecError::about("dirs", format!("missing shard(s) {}; merge needs all {n}", missing.join(", "))).into());
     }
     let rows_file = first.rows_file.clone();
-    let dirs: Vec<PathBuf> = seen.into_iter().flatten().collect();
-    for d in &dirs {
+    for (d, m) in &shards {
         let path = d.join(&rows_file);
         if !path.is_file() {
             return Err(Error::data(&path, None, "missing shard rows"));
         }
+        if m.experiment_manifest.experiment_id != m.experiment_id || m.rows_file != rows_file {
+            return Err(Error::data(
+                &d.join("manifest.json"),
+                None,
+                "its experiment does not match its own record (the manifest was edited)",
+            ));
+        }
+        let (sha, lines) = crate::output::file_digest(&path).map_err(Error::io(&path))?;
+        if sha != m.rows_sha256 || lines != m.rows_lines {
+            return Err(Error::data(
+                &path,
+                None,
+                format!(
+                    "does not match the checksum in its manifest ({lines} lines where {} were written): rows were deleted, duplicated, edited, truncated or replaced since the shard was written",
+                    m.rows_lines
+                ),
+            ));
+        }
     }
+    let dirs: Vec<PathBuf> = seen.into_iter().flatten().collect();
     Ok(Shards { manifest: first.experiment_manifest.clone(), dirs })
 }
 

@@ -202,6 +202,8 @@ impl Staging {
         }
         let _ = fs::remove_dir_all(&self.staging);
         self.committed = true;
+        // The holder's note is only true while the lock is held.
+        let _ = self._lock.set_len(0);
         Ok(out)
     }
 }
@@ -217,9 +219,14 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+            let _ = self._lock.set_len(0);
             // An output directory made for this run and left empty goes too (remove_dir only
             // removes empty directories, so a journal of resumable work keeps it).
             if self.created {
+                let only_lock = fs::read_dir(&self.dir).map(|d| d.flatten().all(|e| e.file_name() == LOCK_FILE)).unwrap_or(false);
+                if only_lock {
+                    let _ = fs::remove_file(self.dir.join(LOCK_FILE));
+                }
                 let _ = fs::remove_dir(&self.dir);
             }
         }

@@ -323,6 +323,10 @@ pub struct ShardManifest {
     pub experiment_id: String,
     /// The rows file.
     pub rows_file: String,
+    /// SHA-256 (hex) of the rows file as written.
+    pub rows_sha256: String,
+    /// Lines of the rows file (header included).
+    pub rows_lines: u64,
     /// The whole experiment's manifest.
     pub experiment_manifest: ExperimentManifest,
 }
@@ -333,6 +337,8 @@ struct RawShard {
     shard: ShardEntry,
     experiment_id: String,
     rows_file: String,
+    rows_sha256: String,
+    rows_lines: u64,
     experiment_manifest: Value,
 }
 
@@ -343,6 +349,8 @@ impl ShardManifest {
             shard: self.shard,
             experiment_id: self.experiment_id.clone(),
             rows_file: self.rows_file.clone(),
+            rows_sha256: self.rows_sha256.clone(),
+            rows_lines: self.rows_lines,
             experiment_manifest: self.experiment_manifest.to_value(),
         };
         serde_json::to_value(raw).unwrap_or(Value::Null)
@@ -396,6 +404,8 @@ impl Manifest {
                 shard: raw.shard,
                 experiment_id: raw.experiment_id,
                 rows_file: raw.rows_file,
+                rows_sha256: raw.rows_sha256,
+                rows_lines: raw.rows_lines,
                 experiment_manifest,
             }));
         }

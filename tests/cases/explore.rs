@@ -166,7 +166,7 @@ fn explore_rejects_bad_requests_with_the_scenario_messages() {
     };
     let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"regime.exempt":1.5}}"#);
     assert_eq!((s, e["field"].as_str()), (422, Some("regime.exempt")));
-    assert_eq!(e["message"], "--set regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
+    assert_eq!(e["message"], "setting regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
     let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"regime.exemt":0.5}}"#);
     assert_eq!(s, 422);
     assert!(e["message"].as_str().unwrap_or("").contains("did you mean `regime.exempt`"), "{e}");

@@ -193,7 +193,7 @@ fn issue9_inf_nan_and_huge_values_are_refused_with_the_range() {
             assert!(e.contains(&range), "{path} = {bad}: no range in {e}");
             let mut s = Scenario::defaults();
             let e = s.apply_sets(&[(path.clone(), bad.to_string())]).unwrap_err().to_string();
-            assert!(e.starts_with(&format!("--set {path}={bad}: {path} = ")) && e.contains(&range), "{e}");
+            assert!(e.starts_with(&format!("override {path}={bad}: {path} = ")) && e.contains(&range), "{e}");
         }
     }
     // Lists too, and the binary says the same in one line.

@@ -98,6 +98,7 @@ impl Dir {
 
     /// Paths of the files below a subdirectory, relative to it (`plots/x.png`), including hidden
     /// ones and empty folders (listed with a trailing `/`), sorted; empty if it does not exist.
+    /// The output lock file `.cadresim.lock` (empty when no command holds it) is left out.
     pub fn list(&self, sub: &str) -> Vec<String> {
         fn walk(base: &Path, rel: &str, out: &mut Vec<String>) {
             let dir = base.join(rel);
@@ -107,6 +108,9 @@ impl Dir {
                 any = true;
                 let entry = entry.expect("directory entry");
                 let name = entry.file_name().to_string_lossy().into_owned();
+                if name == ".cadresim.lock" {
+                    continue;
+                }
                 let path = if rel.is_empty() { name } else { format!("{rel}/{name}") };
                 if entry.path().is_dir() {
                     walk(base, &path, out);

@@ -96,9 +96,7 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Explore { port, open } => {
-            explore::serve(*port, *open, &mut out.0).map_err(|message| Failure { message, code: 2 })
-        }
+        Command::Explore { port, open } => explore::serve(*port, *open, &mut out.0).map_err(|message| Failure { message, code: 2 }),
         Command::Params => out.print(&cadresim::params::listing()),
         Command::Metrics => out.print(&commands::metrics_listing()),
     }

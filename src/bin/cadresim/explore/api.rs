@@ -191,7 +191,7 @@ fn scenario(setup: &Setup) -> Result<Scenario, ApiError> {
     }
     let mut s = preset(&setup.preset)?;
     let sets = setup.set.iter().map(|(p, v)| Ok((p.clone(), as_text(p, v)?))).collect::<Result<Vec<_>, ApiError>>()?;
-    s.apply_sets(&sets).map_err(ApiError::scenario)?;
+    s.apply_sets_labelled(&sets, "setting").map_err(ApiError::scenario)?;
     check_limits(&s)?;
     Ok(s)
 }
