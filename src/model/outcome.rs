@@ -101,7 +101,11 @@ impl ShockTables {
                 burden: l.burden,
             })
             .collect();
+        // A binomial with rate 0 or 1 is a constant and takes no draw (as rand_distr's did, so
+        // the streams of such scenarios are unchanged).
         let (slots_cdf, slots_fixed) = match p.slots {
+            Slots::Binomial(rate) if rate <= 0.0 => (Vec::new(), 0),
+            Slots::Binomial(rate) if rate >= 1.0 => (Vec::new(), p.cadres),
             Slots::Binomial(rate) => (binomial_cdf_table(p.cadres as u64, rate), 0),
             Slots::Fixed(k) => (Vec::new(), k as usize),
         };
@@ -115,7 +119,7 @@ impl ShockTables {
     }
 
     /// Draws a township-period's promotion slots: `Binomial(cadres, rate)` by inverting the
-    /// precomputed CDF with one uniform (binomial mode; no draw in fixed mode).
+    /// precomputed CDF with one uniform (binomial mode with 0 < rate < 1; no draw otherwise).
     pub fn draw_slots<R: Rng>(&self, rng: &mut R) -> usize {
         if self.slots_cdf.is_empty() {
             return self.slots_fixed;
