@@ -8,7 +8,11 @@
 //! - `replications`: replication throughput of the default 1,000-cadre scenario (96 periods);
 //! - `threads`: 1 vs 2 threads (rayon pools) around `run_replications`: one replication of 10^5
 //!   cadres for 96 periods (township-level parallelism), and 40 replications of the default
-//!   scenario (replication-level parallelism).
+//!   scenario (replication-level parallelism);
+//! - `isa`: one replication of 10^5 cadres for 12 periods on one thread, on each instruction set
+//!   this CPU can run (`baseline`, `avx2`, `avx512`; results are bit-identical);
+//! - `options`: one thread, 10^4 cadres, 12 periods, for the other learning rules and options
+//!   (Roth-Erev, imitation, innovation, fatigue, the finer grid G = 10 with 66 actions).
 //!
 //! Sample sizes and times are kept small so that the whole file runs in a few minutes; see
 //! docs/PERFORMANCE.md for the numbers and the machine.
@@ -17,8 +21,9 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
+use cadresim::engine::simd::Isa;
 use cadresim::engine::{run_replication, run_replications, Model, Silent};
-use cadresim::model::learning::{ewa_update, logit_choice_with};
+use cadresim::model::learning::{ewa_update, logit_buffer_len, logit_choice_with};
 use cadresim::scenario::Scenario;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
@@ -26,12 +31,18 @@ use rand::{Rng, SeedableRng};
 /// The status-quo scenario with `counties` copies of its county (1,000 cadres each) and `periods`
 /// periods.
 fn status_quo(counties: usize, periods: usize) -> Model {
+    status_quo_with(counties, periods, &[])
+}
+
+/// [`status_quo`] with further `--set` style overrides.
+fn status_quo_with(counties: usize, periods: usize, more: &[(&str, &str)]) -> Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/status_quo_veto.toml");
     let mut s = Scenario::load(&path).expect("scenarios/status_quo_veto.toml loads");
     let window = periods.min(12);
     let sets =
         [("population.counties", counties.to_string()), ("population.periods", periods.to_string()), ("output.window", window.to_string())];
     s.apply_sets(&sets.map(|(k, v)| (k.to_string(), v))).expect("valid overrides");
+    s.apply_sets(&more.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()).expect("valid overrides");
     Model::new(s.params().expect("valid scenario"))
 }
 
@@ -65,7 +76,7 @@ fn learning(c: &mut Criterion) {
     let chosen: Vec<usize> = (0..cadres).map(|_| rng.random_range(0..na)).collect();
     let uniforms: Vec<f64> = (0..cadres).map(|_| rng.random()).collect();
     let mut experience = vec![1.0; cadres];
-    let mut cumulative = vec![0.0; na];
+    let mut cumulative = vec![0.0; logit_buffer_len(na)];
     g.throughput(Throughput::Elements(cadres as u64));
     g.bench_function("ewa_update_15_actions", |b| {
         b.iter(|| {
@@ -125,5 +136,44 @@ fn threads(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, population, learning, replications, threads);
+fn isa(c: &mut Criterion) {
+    let mut g = c.benchmark_group("isa");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4));
+    let periods = 12;
+    let model = status_quo(100, periods);
+    g.throughput(Throughput::Elements((model.params.total_cadres() * periods) as u64));
+    let p = pool(1);
+    for isa in Isa::available() {
+        let m = model.clone().with_isa(isa).expect("available");
+        g.bench_function(BenchmarkId::new("one_thread_100000_cadres_12_periods", isa), |b| {
+            b.iter(|| p.install(|| run_replication(&m, 1, 0, &Silent).expect("not cancelled")))
+        });
+    }
+    g.finish();
+}
+
+fn options(c: &mut Criterion) {
+    let mut g = c.benchmark_group("options");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    let periods = 12;
+    let p = pool(1);
+    let cases: [(&str, &[(&str, &str)]); 6] = [
+        ("default_ewa", &[]),
+        ("roth_erev", &[("learning.rule", "roth_erev")]),
+        ("imitation", &[("learning.rule", "imitation"), ("learning.imitate", "0.3")]),
+        ("innovate_30_actions", &[("actions.innovate", "true")]),
+        ("fatigue", &[("fatigue.enabled", "true")]),
+        ("grid_10_66_actions", &[("actions.grid", "10")]),
+    ];
+    for (name, sets) in cases {
+        let model = status_quo_with(10, periods, sets);
+        g.throughput(Throughput::Elements((model.params.total_cadres() * periods) as u64));
+        g.bench_function(BenchmarkId::new("one_thread_10000_cadres_12_periods", name), |b| {
+            b.iter(|| p.install(|| run_replication(&model, 1, 0, &Silent).expect("not cancelled")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, population, learning, replications, threads, isa, options);
 criterion_main!(benches);

@@ -1,8 +1,14 @@
 //! Small numerical helpers shared by the model and the analysis: the normal quantile, Poisson
-//! CDF tables, Student's t quantile and numerical quadrature.
+//! CDF tables, Student's t quantile and numerical quadrature; and, in submodules, the period
+//! kernel's own elementary functions ([`elementary`]: `exp`, `ln`) and normal draws
+//! ([`normal`]), which make results independent of the platform's libm.
 
 // Published coefficients are kept digit for digit.
 #![allow(clippy::excessive_precision)]
+
+pub mod elementary;
+pub mod normal;
+mod ziggurat_tables;
 
 /// Standard normal quantile (Acklam's rational approximation refined by one Halley step;
 /// absolute error below 1e-12 on (0, 1)). Returns ±infinity at 0 and 1.
@@ -21,7 +27,7 @@ pub fn norm_inv(p: f64) -> f64 {
     const D: [f64; 4] = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
     let plow = 0.02425;
     let x = if p < plow {
-        let q = (-2.0 * p.ln()).sqrt();
+        let q = (-2.0 * elementary::ln(p)).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - plow {
         let q = p - 0.5;
@@ -29,18 +35,18 @@ pub fn norm_inv(p: f64) -> f64 {
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        let q = (-2.0 * elementary::ln(1.0 - p)).sqrt();
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5]) / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
     // One Halley refinement step.
     let e = 0.5 * erfc_precise(-x / std::f64::consts::SQRT_2) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
+    let u = e * (2.0 * std::f64::consts::PI).sqrt() * elementary::exp(x * x / 2.0);
     x - u / (1.0 + x * u / 2.0)
 }
 
 /// Standard normal density.
 pub fn norm_pdf(x: f64) -> f64 {
-    (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt()
+    elementary::exp(-0.5 * x * x) / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// Standard normal CDF (double precision via the complementary error function series).
@@ -89,7 +95,7 @@ pub fn erfc_precise(x: f64) -> f64 {
             d = ty * d - dd + c;
             dd = tmp;
         }
-        t * (-z * z + 0.5 * (COF[0] + ty * d) - dd).exp()
+        t * elementary::exp(-z * z + 0.5 * (COF[0] + ty * d) - dd)
     };
     if x >= 0.0 {
         erfccheb(x)
@@ -110,17 +116,45 @@ pub fn poisson_cdf_table(rate: f64) -> Vec<f64> {
     let mut cdf = 0.0;
     let mut k = 0u32;
     loop {
-        cdf += log_p.exp();
+        cdf += elementary::exp(log_p);
         out.push(cdf.min(1.0));
         if 1.0 - cdf < 1e-15 || k > 100_000 {
             break;
         }
         k += 1;
-        log_p += rate.ln() - (k as f64).ln();
+        log_p += elementary::ln(rate) - elementary::ln(k as f64);
         if k as f64 > rate && log_p < -745.0 {
             break;
         }
     }
+    out
+}
+
+/// Cumulative binomial probabilities `P(K <= k)` for `k = 0..=n` and success probability `p`,
+/// from the probabilities in logs (so that large `n` does not underflow), with our own `exp` and
+/// `ln` so that the table is the same on every platform. The last entry is 1.
+pub fn binomial_cdf_table(n: u64, p: f64) -> Vec<f64> {
+    let n_f = n as f64;
+    if p.is_nan() || p <= 0.0 {
+        return vec![1.0; n as usize + 1];
+    }
+    if p >= 1.0 {
+        let mut t = vec![0.0; n as usize + 1];
+        t[n as usize] = 1.0;
+        return t;
+    }
+    let log_ratio = elementary::ln(p) - elementary::ln(1.0 - p);
+    let mut log_pmf = n_f * elementary::ln(1.0 - p);
+    let mut cdf = 0.0;
+    let mut out = Vec::with_capacity(n as usize + 1);
+    for k in 0..=n {
+        if k > 0 {
+            log_pmf += elementary::ln((n - k + 1) as f64) - elementary::ln(k as f64) + log_ratio;
+        }
+        cdf += elementary::exp(log_pmf);
+        out.push(f64::min(cdf, 1.0));
+    }
+    out[n as usize] = 1.0;
     out
 }
 
@@ -231,6 +265,21 @@ mod tests {
         assert!((t[1] - 2.0 * (-1.0f64).exp()).abs() < 1e-15);
         assert!(*t.last().unwrap() > 1.0 - 1e-14);
         assert_eq!(poisson_cdf_table(0.0), vec![1.0]);
+    }
+
+    #[test]
+    fn binomial_table_is_the_cdf() {
+        let t = binomial_cdf_table(20, 0.01);
+        assert_eq!(t.len(), 21);
+        assert!((t[0] - 0.99f64.powi(20)).abs() < 1e-15);
+        assert!((t[1] - t[0] - 20.0 * 0.01 * 0.99f64.powi(19)).abs() < 1e-15);
+        assert!(t.windows(2).all(|w| w[0] <= w[1]) && t[20] == 1.0);
+        // Large n: the mean from the table is n p.
+        let t = binomial_cdf_table(100_000, 0.3);
+        let mean: f64 = (0..t.len()).map(|k| 1.0 - t[k]).sum();
+        assert!((mean - 30_000.0).abs() < 1e-6 * 30_000.0, "{mean}");
+        assert_eq!(binomial_cdf_table(3, 0.0), vec![1.0; 4]);
+        assert_eq!(binomial_cdf_table(3, 1.0), vec![0.0, 0.0, 0.0, 1.0]);
     }
 
     #[test]

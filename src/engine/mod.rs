@@ -6,6 +6,7 @@
 //! from its own stream ([`rng::stream`]) and sums are combined in township order.
 
 pub mod rng;
+pub mod simd;
 pub mod township;
 
 use rayon::prelude::*;
@@ -26,6 +27,8 @@ pub struct Model {
     pub tables: ShockTables,
     /// The effort levels of [`ActionSet::levels`], with their cadre-independent factors.
     pub levels: Vec<EffortLevel>,
+    /// The instruction set the period kernel runs on (results do not depend on it).
+    isa: simd::Isa,
 }
 
 impl Model {
@@ -34,7 +37,23 @@ impl Model {
         let actions = ActionSet::new(params.grid, params.materials, params.innovate);
         let tables = ShockTables::new(&params);
         let levels = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&params, s, inn)).collect();
-        Model { params, actions, tables, levels }
+        Model { params, actions, tables, levels, isa: simd::Isa::detect() }
+    }
+
+    /// The instruction set the period kernel runs on: the widest this CPU has, unless chosen
+    /// with [`Model::with_isa`].
+    pub fn isa(&self) -> simd::Isa {
+        self.isa
+    }
+
+    /// The same model, running its period kernel on `isa` (results are bit-identical on every
+    /// instruction set; this exists to check that, and to compare their speed).
+    pub fn with_isa(mut self, isa: simd::Isa) -> Result<Self, simd::Unavailable> {
+        if !isa.is_available() {
+            return Err(simd::Unavailable(isa));
+        }
+        self.isa = isa;
+        Ok(self)
     }
 }
 

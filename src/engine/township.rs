@@ -9,18 +9,28 @@
 //!
 //! All draws come from the township-period stream in a fixed order; scratch buffers are reused,
 //! so the period loop allocates nothing per cadre.
+//!
+//! Vector lanes: each cadre's attractions are stored with a stride rounded up to a multiple of
+//! [`LANES`] (the padding stays 0), so that the EWA update and the logit weights run over whole
+//! vector registers; the two `-ln u` of every cadre's shocks are taken for the whole township
+//! at once. The period is compiled once per instruction set ([`super::simd::Isa`]) and
+//! [`Township::step`] runs the one the [`Model`] selected; all give bit-identical results.
+//!
+//! The next period's action of every cadre is drawn in one place, [`draw_action`].
 
 use rand::Rng;
-use rand_distr::{Binomial, Distribution};
 
 use super::rng::{stream, Stream, INIT_PERIOD};
+use super::simd::Isa;
 use super::Model;
 use crate::metrics::Accum;
 use crate::model::learning::{
-    ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_with, proportional_choice, roth_erev_update,
+    ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update, LANES,
 };
-use crate::model::outcome::{fatigue_after, load, EffortOutcome, Judgement, LevelJudge, Shocks, Traits, UtilityTerms};
-use crate::model::{LearningRule, Rule, Slots};
+use crate::model::outcome::{
+    fatigue_after, level_outcomes, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, Shocks, Traits, UtilityTerms,
+};
+use crate::model::{LearningRule, Rule};
 
 /// Marks "no imitation pending".
 const NO_COPY: u32 = u32::MAX;
@@ -74,7 +84,18 @@ pub struct Scratch {
     ranking: Vec<(f64, u32)>,
     position: Vec<u32>,
     pay: Vec<f64>,
-    weights: Vec<f64>,
+    logs: Vec<f64>,
+    level_out: Vec<EffortOutcome>,
+    level_work: Vec<f64>,
+    /// Cadres whose logit choice is still to be made, with their uniforms.
+    pending: Vec<(u32, f64)>,
+    /// Working memory of [`logit_choice_lanes`], one row per action.
+    block: Vec<[f64; LANES]>,
+}
+
+/// Distance between two cadres' attractions: the number of actions rounded up to whole lanes.
+fn stride(n_actions: usize) -> usize {
+    n_actions.div_ceil(LANES) * LANES
 }
 
 impl Scratch {
@@ -85,8 +106,11 @@ impl Scratch {
         self.actions.resize(cadres, 0);
         self.payoffs.resize(cadres, 0.0);
         self.position.resize(cadres, 0);
-        self.pay.resize(model.actions.len(), 0.0);
-        self.weights.resize(model.actions.len(), 0.0);
+        // The padding of `pay` is never written, so it stays 0 (as the attractions' padding).
+        self.pay.resize(stride(model.actions.len()), 0.0);
+        self.level_out.resize(model.levels.len(), EffortOutcome::default());
+        self.level_work.resize(stride(model.levels.len()), 0.0);
+        self.block.resize(model.actions.len(), [0.0; LANES]);
         self.ranking.clear();
     }
 }
@@ -150,7 +174,8 @@ pub struct Township {
     pub county: usize,
     /// Its cadres.
     pub cadres: Vec<Cadre>,
-    /// Attractions (EWA) or propensities (Roth-Erev), `actions` per cadre.
+    /// Attractions (EWA) or propensities (Roth-Erev), `actions` per cadre, each cadre's starting
+    /// at a multiple of `stride(actions)` (the padding is 0).
     attractions: Vec<f64>,
     /// Front-end hook: this period's record of every cadre, kept only while watched.
     watched: Option<Vec<CadreMonth>>,
@@ -188,10 +213,11 @@ impl Township {
     pub fn new(model: &Model, seed: u64, rep: u64, id: usize, county: usize) -> Self {
         let p = &model.params;
         let a = model.actions.len();
+        let w = stride(a);
         let mut rng = stream(seed, rep, id as u64, INIT_PERIOD);
-        let mut t = Township { id, county, cadres: Vec::with_capacity(p.cadres), attractions: vec![0.0; p.cadres * a], watched: None };
+        let mut t = Township { id, county, cadres: Vec::with_capacity(p.cadres), attractions: vec![0.0; p.cadres * w], watched: None };
         for i in 0..p.cadres {
-            let c = new_cadre(model, &mut rng, &mut t.attractions[i * a..(i + 1) * a]);
+            let c = new_cadre(model, &mut rng, &mut t.attractions[i * w..i * w + a]);
             t.cadres.push(c);
         }
         t
@@ -199,7 +225,8 @@ impl Township {
 
     /// The attractions (or propensities) of cadre `i`.
     pub fn attractions(&self, i: usize, n_actions: usize) -> &[f64] {
-        &self.attractions[i * n_actions..(i + 1) * n_actions]
+        let w = stride(n_actions);
+        &self.attractions[i * w..i * w + n_actions]
     }
 
     /// Front-end hook: records (or stops recording) what happens to each cadre every period.
@@ -219,26 +246,55 @@ impl Township {
         self.cadres[i].action = action;
     }
 
-    /// Runs one period and returns the township's sums.
+    /// Runs one period and returns the township's sums, on the instruction set the model
+    /// selected ([`Model::isa`]).
     pub fn step(&mut self, model: &Model, seed: u64, rep: u64, period: usize, scratch: &mut Scratch) -> Accum {
+        match model.isa() {
+            // SAFETY: a `Model` only ever holds an instruction set this CPU has
+            // (`Isa::detect`, or `Model::with_isa`, which checks `Isa::is_available`).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { self.step_avx512(model, seed, rep, period, scratch) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { self.step_avx2(model, seed, rep, period, scratch) },
+            _ => self.step_kernel(model, seed, rep, period, scratch),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn step_avx2(&mut self, model: &Model, seed: u64, rep: u64, period: usize, scratch: &mut Scratch) -> Accum {
+        self.step_kernel(model, seed, rep, period, scratch)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn step_avx512(&mut self, model: &Model, seed: u64, rep: u64, period: usize, scratch: &mut Scratch) -> Accum {
+        self.step_kernel(model, seed, rep, period, scratch)
+    }
+
+    /// One period, inlined into each instruction set's copy.
+    #[inline(always)]
+    fn step_kernel(&mut self, model: &Model, seed: u64, rep: u64, period: usize, scratch: &mut Scratch) -> Accum {
         let p = &model.params;
         let n = self.cadres.len();
         let na = model.actions.len();
+        let w = stride(na);
         scratch.prepare(n, model);
         let mut rng = stream(seed, rep, self.id as u64, period as u64);
-        let slots = match p.slots {
-            Slots::Fixed(k) => k as usize,
-            Slots::Binomial(rate) => Binomial::new(n as u64, rate).map(|b| b.sample(&mut rng) as usize).unwrap_or(0),
-        };
+        let slots = model.tables.draw_slots(&mut rng);
 
-        // Pass 1: shocks and the judgement of each chosen action.
+        // Pass 1: shocks (their logarithms for the whole township at once) and the judgement of
+        // each chosen action.
+        for (i, c) in self.cadres.iter().enumerate() {
+            scratch.shocks[i] = model.tables.draw_without_logs(&mut rng, p, c.corrupt);
+        }
+        neg_ln_uniforms(&mut scratch.shocks[..n], &mut scratch.logs);
         for (i, c) in self.cadres.iter().enumerate() {
             let act = model.actions.actions[c.action as usize];
-            let sh = model.tables.draw(&mut rng, p, c.corrupt);
-            let e = model.levels[act.level].outcome(p, &c.traits(), &sh);
-            scratch.judged[i] = LevelJudge::new(p, &e, &sh).judge(act.m);
+            let sh = &scratch.shocks[i];
+            let e = model.levels[act.level].outcome(p, &c.traits(), sh);
+            scratch.judged[i] = LevelJudge::new(p, &e, sh).judge(act.m);
             scratch.effort[i] = e;
-            scratch.shocks[i] = sh;
             scratch.actions[i] = c.action;
         }
 
@@ -283,18 +339,19 @@ impl Township {
             let terms = UtilityTerms::new(p, &traits, &sh);
             let u = terms.utility(e.y, &j, promoted, l, f_next);
 
-            let attr = &mut self.attractions[i * na..(i + 1) * na];
+            let attr = &mut self.attractions[i * w..(i + 1) * w];
             let cadre = &mut self.cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    // Foregone payoffs, one effort level at a time: the level's outcome (the
-                    // chosen level's is `e`, already known) and the materials-independent part
-                    // of its judgement are shared by all its materials choices. The chosen
-                    // action is evaluated like the others (no unpredictable branch on it) and
-                    // then given its realised payoff.
+                    // Foregone payoffs, one effort level at a time: the outcomes of all levels
+                    // are computed together (their exponentials in vector lanes; the chosen
+                    // level's equals `e`), and the materials-independent part of a level's
+                    // judgement is shared by all its materials choices. The chosen action is
+                    // evaluated like the others (no unpredictable branch on it) and then given
+                    // its realised payoff.
                     let can_win = c.block_left == 0 && slots > 0;
-                    for (li, level) in model.levels.iter().enumerate() {
-                        let ek = if li == act.level { e } else { level.outcome(p, &traits, &sh) };
+                    level_outcomes(&model.levels, p, &traits, &sh, &mut scratch.level_out, &mut scratch.level_work, LANES);
+                    for (li, &ek) in scratch.level_out.iter().enumerate() {
                         let lj = LevelJudge::new(p, &ek, &sh);
                         let range = model.actions.level_actions(li);
                         for (a, pay) in model.actions.actions[range.clone()].iter().zip(&mut scratch.pay[range]) {
@@ -310,7 +367,7 @@ impl Township {
                 LearningRule::Ewa => ewa_update_chosen(attr, &mut cadre.experience, chosen, u, p.learning.phi, p.learning.rho),
                 LearningRule::RothErev => {
                     let reward = (u + p.learning.re_shift).max(0.0);
-                    roth_erev_update(attr, chosen, reward, p.learning.re_recency, p.learning.re_experiment);
+                    roth_erev_update(&mut attr[..na], chosen, reward, p.learning.re_recency, p.learning.re_experiment);
                 }
                 LearningRule::Imitation => {}
             }
@@ -381,10 +438,12 @@ impl Township {
             }
         }
 
-        // Pass 3: burnout and replacement, imitation, next period's action.
-        let imitate = p.learning.imitate;
+        // Pass 3: burnout and replacement, imitation, next period's action. The random draws
+        // are taken cadre by cadre in stream order; logit choices, which take no draws of
+        // their own, are then made for eight cadres at a time in vector lanes.
+        scratch.pending.clear();
         for i in 0..n {
-            let attr = &mut self.attractions[i * na..(i + 1) * na];
+            let attr = &mut self.attractions[i * w..i * w + na];
             if let Some(fp) = p.fatigue {
                 if self.cadres[i].fatigue > fp.limit {
                     self.cadres[i] = new_cadre(model, &mut rng, attr);
@@ -392,39 +451,76 @@ impl Township {
                     continue;
                 }
             }
-            let mut copy = NO_COPY;
-            if imitate > 0.0 && n > 1 && rng.random::<f64>() < imitate {
-                let mut k = rng.random_range(0..n - 1);
-                if k >= i {
-                    k += 1;
-                }
-                // This period's payoffs and actions, so a peer replaced earlier in this pass
-                // is compared as the cadre who actually played.
-                let prob = imitation_probability(scratch.payoffs[k], scratch.payoffs[i], p.learning.temperature);
-                if rng.random::<f64>() < prob {
-                    copy = scratch.actions[k];
-                }
+            let current = self.cadres[i].action;
+            match draw_action(model, &mut rng, i, current, attr, &scratch.payoffs[..n], &scratch.actions[..n]) {
+                Draw::Action(a) => self.cadres[i].action = a,
+                Draw::Logit(u) => scratch.pending.push((i as u32, u)),
             }
-            let u: f64 = rng.random();
-            let next = if copy != NO_COPY {
-                copy
-            } else {
-                match p.learning.rule {
-                    LearningRule::Ewa => logit_choice_with(attr, p.learning.lambda, u, &mut scratch.weights) as u32,
-                    LearningRule::RothErev => proportional_choice(attr, u) as u32,
-                    LearningRule::Imitation => {
-                        if u < p.learning.mutation {
-                            rng.random_range(0..na) as u32
-                        } else {
-                            self.cadres[i].action
-                        }
-                    }
-                }
-            };
-            self.cadres[i].action = next;
+        }
+        let lambda = p.learning.lambda;
+        for group in scratch.pending.chunks(LANES) {
+            // A short last group repeats its first cadre in the spare lanes (results unused).
+            let pick = |l: usize| group.get(l).copied().unwrap_or(group[0]);
+            let attrs = std::array::from_fn(|l| {
+                let i = pick(l).0 as usize;
+                &self.attractions[i * w..i * w + na]
+            });
+            let chosen = logit_choice_lanes(attrs, lambda, std::array::from_fn(|l| pick(l).1), &mut scratch.block);
+            for (&(i, _), &a) in group.iter().zip(&chosen) {
+                self.cadres[i as usize].action = a as u32;
+            }
         }
         counts.add_to(&mut acc);
         acc
+    }
+}
+
+/// What [`draw_action`] decided.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Draw {
+    /// This action.
+    Action(u32),
+    /// The logit choice over the cadre's attractions with this uniform (made by the caller,
+    /// several cadres at a time: [`logit_choice_lanes`]).
+    Logit(f64),
+}
+
+/// The one place where a cadre's action for the coming period is drawn (after its learning
+/// update): with probability `learning.imitate` it compares itself with a random peer and may
+/// copy the peer's action; otherwise (or if it does not copy) its learning rule chooses: the
+/// logit choice for EWA (returned as [`Draw::Logit`] with its uniform, for the caller to
+/// evaluate in vector lanes: the result is [`logit_choice_with`](crate::model::learning::logit_choice_with)'s), the proportional choice for
+/// Roth-Erev, the current action (or, rarely, a random one) for imitation.
+///
+/// `i` is the cadre's index in its township, `current` its action this period, `attr` its
+/// attractions (or propensities), `payoffs` and `actions` this period's payoffs and actions of
+/// every cadre of the township.
+#[inline(always)]
+pub fn draw_action(model: &Model, rng: &mut Stream, i: usize, current: u32, attr: &[f64], payoffs: &[f64], actions: &[u32]) -> Draw {
+    let p = &model.params;
+    let n = payoffs.len();
+    let imitate = p.learning.imitate;
+    let mut copy = NO_COPY;
+    if imitate > 0.0 && n > 1 && rng.random::<f64>() < imitate {
+        let mut k = rng.random_range(0..n - 1);
+        if k >= i {
+            k += 1;
+        }
+        // This period's payoffs and actions, so a peer replaced earlier in this pass is
+        // compared as the cadre who actually played.
+        let prob = imitation_probability(payoffs[k], payoffs[i], p.learning.temperature);
+        if rng.random::<f64>() < prob {
+            copy = actions[k];
+        }
+    }
+    let u: f64 = rng.random();
+    if copy != NO_COPY {
+        return Draw::Action(copy);
+    }
+    match p.learning.rule {
+        LearningRule::Ewa => Draw::Logit(u),
+        LearningRule::RothErev => Draw::Action(proportional_choice(attr, u) as u32),
+        LearningRule::Imitation => Draw::Action(if u < p.learning.mutation { rng.random_range(0..attr.len()) as u32 } else { current }),
     }
 }
 
@@ -469,7 +565,7 @@ fn new_cadre(model: &Model, rng: &mut Stream, attr: &mut [f64]) -> Cadre {
 /// in every sensible scenario, and after 1000 rejections the draw is clamped to `min`).
 fn truncated_normal(rng: &mut Stream, mean: f64, sd: f64, min: f64) -> f64 {
     for _ in 0..1000 {
-        let z: f64 = rng.sample(rand_distr::StandardNormal);
+        let z = crate::math::normal::standard_normal(rng);
         let x = mean + sd * z;
         if x >= min {
             return x;

@@ -3,7 +3,10 @@
 //! choice, and payoff-biased imitation of a peer.
 //!
 //! Each function updates one cadre's slice of attractions (or propensities) in place; none
-//! allocates.
+//! allocates. Exponentials are our own ([`crate::math::elementary`]), so choices are the same on
+//! every platform.
+
+use crate::math::elementary::{exp, exp_in_place};
 
 /// EWA update with payoffs of every action (`payoffs[j]` is the realised payoff for the chosen
 /// action and the foregone payoff for the others):
@@ -40,48 +43,121 @@ pub fn ewa_update_chosen(attr: &mut [f64], n: &mut f64, chosen: usize, payoff: f
 /// Most actions whose logit weights [`logit_choice`] keeps on the stack (larger grids allocate).
 const LOGIT_STACK: usize = 64;
 
+/// The logit weights are computed in groups of this many lanes (eight `f64`: one AVX-512
+/// register, two AVX2 or four SSE2 registers), so that no action falls into a scalar remainder.
+pub const LANES: usize = 8;
+
+/// Length of the working memory [`logit_choice_with`] needs for `n` actions: `n` rounded up to
+/// a multiple of [`LANES`].
+pub const fn logit_buffer_len(n: usize) -> usize {
+    n.div_ceil(LANES) * LANES
+}
+
 /// Logit choice `P_j ∝ exp(lambda*A_j)`, sampled with the uniform `u` in [0, 1): the first `j`
 /// whose cumulative weight exceeds `u` times the total weight. See [`logit_choice_with`].
 pub fn logit_choice(attr: &[f64], lambda: f64, u: f64) -> usize {
-    if attr.len() <= LOGIT_STACK {
+    let len = logit_buffer_len(attr.len());
+    if len <= LOGIT_STACK {
         let mut buf = [0.0f64; LOGIT_STACK];
-        logit_choice_with(attr, lambda, u, &mut buf[..attr.len()])
+        logit_choice_with(attr, lambda, u, &mut buf[..len])
     } else {
-        logit_choice_with(attr, lambda, u, &mut vec![0.0; attr.len()])
+        logit_choice_with(attr, lambda, u, &mut vec![0.0; len])
     }
 }
 
-/// [`logit_choice`] with caller-provided working memory (`cumulative.len() == attr.len()`), so
-/// that the engine's inner loop neither allocates nor clears a buffer.
+/// [`logit_choice`] with caller-provided working memory (`cumulative.len() >=
+/// logit_buffer_len(attr.len())`), so that the engine's inner loop neither allocates nor clears
+/// a buffer.
 ///
-/// Each weight `exp(lambda*(A_j - max))` is computed once; `cumulative` holds the running sums
-/// `W_0 + ... + W_j`, added left to right (the same additions, in the same order, as summing the
-/// weights and then scanning them). The choice is the first `j` with `u*total < W_0 + ... + W_j`.
-/// Weights are in [0, 1] (or all NaN), so the running sums never decrease and the first such `j`
-/// is the number of running sums that are not above the target: counted without a branch that
-/// the processor would mispredict about once per call.
+/// The weights `exp(lambda*(A_j - max))` are computed in groups of [`LANES`] with our own
+/// [`exp`](crate::math::elementary::exp) (the padding lanes get `exp(-inf) = 0`), which the
+/// compiler turns into vector instructions; then `cumulative` holds the running sums
+/// `W_0 + ... + W_j`, added left to right. The choice is the first `j` with
+/// `u*total < W_0 + ... + W_j`. Weights are in [0, 1] (or all NaN), so the running sums never
+/// decrease and the first such `j` is the number of running sums that are not above the target:
+/// counted without a branch that the processor would mispredict about once per call.
+#[inline(always)]
 pub fn logit_choice_with(attr: &[f64], lambda: f64, u: f64, cumulative: &mut [f64]) -> usize {
-    debug_assert_eq!(attr.len(), cumulative.len());
+    let n = attr.len();
+    let len = logit_buffer_len(n);
+    debug_assert!(cumulative.len() >= len);
+    let cumulative = &mut cumulative[..len];
     let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    // `Iterator::sum` folds from -0.0; the running sum starts from 0.0. They agree from the
-    // first weight on, as weights are never -0.0.
+    let (head, pad) = cumulative.split_at_mut(n);
+    for (c, &a) in head.iter_mut().zip(attr) {
+        *c = lambda * (a - max);
+    }
+    pad.iter_mut().for_each(|c| *c = f64::NEG_INFINITY);
+    for lanes in cumulative.chunks_exact_mut(LANES) {
+        exp_in_place(lanes);
+    }
+    // The running sum starts from 0.0 (weights are never -0.0, so this equals a plain sum).
     let mut acc = 0.0;
-    for (c, &a) in cumulative.iter_mut().zip(attr) {
-        acc += (lambda * (a - max)).exp();
+    for c in cumulative[..n].iter_mut() {
+        acc += *c;
         *c = acc;
     }
     let target = u * acc;
     // `!(target < c)` rather than `c <= target`: with NaN weights the plain form returns the last
     // action, and so does this count.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
-    let below = cumulative.iter().map(|&c| usize::from(!(target < c))).sum::<usize>();
-    below.min(attr.len() - 1)
+    let below = cumulative[..n].iter().map(|&c| usize::from(!(target < c))).sum::<usize>();
+    below.min(n - 1)
+}
+
+/// The logit choices of [`LANES`] cadres at once, vectorised across the cadres (lane `l` is
+/// cadre `l`; every attraction slice has the same length): each lane computes exactly what
+/// [`logit_choice_with`] computes for that cadre, operation for operation, so the choices are
+/// bit-identical to it. Across cadres there are no horizontal operations and the dependency
+/// chains of the maximum and the running sums run side by side.
+///
+/// `block` is working memory of at least `attrs[0].len()` rows.
+#[inline(always)]
+pub fn logit_choice_lanes(attrs: [&[f64]; LANES], lambda: f64, u: [f64; LANES], block: &mut [[f64; LANES]]) -> [usize; LANES] {
+    let n = attrs[0].len();
+    let block = &mut block[..n];
+    for (l, a) in attrs.iter().enumerate() {
+        for (row, &x) in block.iter_mut().zip(a.iter()) {
+            row[l] = x;
+        }
+    }
+    let mut max = [f64::NEG_INFINITY; LANES];
+    for row in block.iter() {
+        for l in 0..LANES {
+            max[l] = f64::max(max[l], row[l]);
+        }
+    }
+    for row in block.iter_mut() {
+        for l in 0..LANES {
+            row[l] = exp(lambda * (row[l] - max[l]));
+        }
+    }
+    let mut acc = [0.0; LANES];
+    for row in block.iter_mut() {
+        for (a, x) in acc.iter_mut().zip(row.iter_mut()) {
+            *a += *x;
+            *x = *a;
+        }
+    }
+    let mut target = [0.0; LANES];
+    for l in 0..LANES {
+        target[l] = u[l] * acc[l];
+    }
+    let mut below = [0usize; LANES];
+    for row in block.iter() {
+        for l in 0..LANES {
+            #[allow(clippy::neg_cmp_op_on_partial_ord)]
+            let b = usize::from(!(target[l] < row[l]));
+            below[l] += b;
+        }
+    }
+    below.map(|b| b.min(n - 1))
 }
 
 /// Logit choice probabilities (for tests and analysis).
 pub fn logit_probabilities(attr: &[f64], lambda: f64) -> Vec<f64> {
     let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let w: Vec<f64> = attr.iter().map(|&a| (lambda * (a - max)).exp()).collect();
+    let w: Vec<f64> = attr.iter().map(|&a| exp(lambda * (a - max))).collect();
     let total: f64 = w.iter().sum();
     w.into_iter().map(|x| x / total).collect()
 }
@@ -116,7 +192,7 @@ pub fn proportional_choice(q: &[f64], u: f64) -> usize {
 
 /// Probability of copying a peer: `1/(1 + exp(-(u_peer - u_own)/temperature))`.
 pub fn imitation_probability(u_peer: f64, u_own: f64, temperature: f64) -> f64 {
-    1.0 / (1.0 + (-(u_peer - u_own) / temperature).exp())
+    1.0 / (1.0 + exp(-(u_peer - u_own) / temperature))
 }
 
 #[cfg(test)]
@@ -190,11 +266,11 @@ mod tests {
     /// form must choose exactly as this does, for any attractions and uniform.
     fn logit_choice_reference(attr: &[f64], lambda: f64, u: f64) -> usize {
         let max = attr.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let total: f64 = attr.iter().map(|&a| (lambda * (a - max)).exp()).sum();
+        let total: f64 = attr.iter().map(|&a| exp(lambda * (a - max))).sum();
         let target = u * total;
         let mut acc = 0.0;
         for (j, &a) in attr.iter().enumerate() {
-            acc += (lambda * (a - max)).exp();
+            acc += exp(lambda * (a - max));
             if target < acc {
                 return j;
             }
@@ -206,7 +282,7 @@ mod tests {
     fn fast_logit_choice_and_ewa_update_are_bit_identical_to_the_plain_forms() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
-        let mut buf = vec![0.0; 101];
+        let mut buf = vec![0.0; logit_buffer_len(101)];
         for case in 0..20_000 {
             let n = [1, 2, 15, 30, 101][case % 5];
             let spread = [0.01, 1.0, 100.0][case % 3];
@@ -223,7 +299,7 @@ mod tests {
             };
             let want = logit_choice_reference(&attr, lambda, u);
             assert_eq!(logit_choice(&attr, lambda, u), want, "{attr:?} {lambda} {u}");
-            assert_eq!(logit_choice_with(&attr, lambda, u, &mut buf[..n]), want);
+            assert_eq!(logit_choice_with(&attr, lambda, u, &mut buf), want);
 
             let pay: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 4.0 - 2.0).collect();
             let chosen = rng.random_range(0..n);
@@ -239,6 +315,19 @@ mod tests {
                 assert_eq!(fast[j].to_bits(), want.to_bits(), "action {j}");
             }
             assert_eq!(n_fast.to_bits(), n_new.to_bits());
+        }
+        // The form across cadres chooses exactly as the one-cadre form, lane by lane.
+        let mut block = vec![[0.0; LANES]; 101];
+        for case in 0..5_000 {
+            let n = [1, 2, 15, 30, 101][case % 5];
+            let spread = [0.01, 1.0, 100.0][case % 3];
+            let attrs: Vec<Vec<f64>> = (0..LANES).map(|_| (0..n).map(|_| spread * (rng.random::<f64>() - 0.5)).collect()).collect();
+            let u: [f64; LANES] = std::array::from_fn(|_| rng.random());
+            let lambda = [0.5, 5.0, 50.0][case % 3];
+            let got = logit_choice_lanes(std::array::from_fn(|l| attrs[l].as_slice()), lambda, u, &mut block);
+            for l in 0..LANES {
+                assert_eq!(got[l], logit_choice_with(&attrs[l], lambda, u[l], &mut buf), "case {case} lane {l}");
+            }
         }
         // Non-finite attractions: both forms fall back to the last action.
         for attr in [[0.0, f64::NAN, 1.0], [f64::NEG_INFINITY; 3], [f64::INFINITY, 0.0, 0.0]] {

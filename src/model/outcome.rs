@@ -8,10 +8,11 @@
 //! action's Poisson inverse CDF.
 
 use rand::Rng;
-use rand_distr::StandardNormal;
 
-use super::{Params, Rule};
-use crate::math::{norm_inv, poisson_cdf_table};
+use super::{Params, Rule, Slots};
+use crate::math::elementary::{exp, ln};
+use crate::math::normal::standard_normal;
+use crate::math::{binomial_cdf_table, norm_inv, poisson_cdf_table};
 
 /// What a cadre brings to a period.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,6 +62,10 @@ pub struct ShockTables {
     levels: Vec<LevelTable>,
     misconduct_cdf: Vec<f64>,
     misconduct_rate: f64,
+    /// Binomial CDF of a township's promotion slots (binomial mode), or empty.
+    slots_cdf: Vec<f64>,
+    /// Fixed number of slots (fixed mode).
+    slots_fixed: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -96,15 +101,50 @@ impl ShockTables {
                 burden: l.burden,
             })
             .collect();
-        ShockTables { levels, misconduct_cdf: poisson_cdf_table(p.misconduct_rate), misconduct_rate: p.misconduct_rate }
+        // A binomial with rate 0 or 1 is a constant and takes no draw (as rand_distr's did, so
+        // the streams of such scenarios are unchanged).
+        let (slots_cdf, slots_fixed) = match p.slots {
+            Slots::Binomial(rate) if rate <= 0.0 => (Vec::new(), 0),
+            Slots::Binomial(rate) if rate >= 1.0 => (Vec::new(), p.cadres),
+            Slots::Binomial(rate) => (binomial_cdf_table(p.cadres as u64, rate), 0),
+            Slots::Fixed(k) => (Vec::new(), k as usize),
+        };
+        ShockTables {
+            levels,
+            misconduct_cdf: poisson_cdf_table(p.misconduct_rate),
+            misconduct_rate: p.misconduct_rate,
+            slots_cdf,
+            slots_fixed,
+        }
+    }
+
+    /// Draws a township-period's promotion slots: `Binomial(cadres, rate)` by inverting the
+    /// precomputed CDF with one uniform (binomial mode with 0 < rate < 1; no draw otherwise).
+    pub fn draw_slots<R: Rng>(&self, rng: &mut R) -> usize {
+        if self.slots_cdf.is_empty() {
+            return self.slots_fixed;
+        }
+        let u: f64 = rng.random();
+        // The number of CDF entries not above u (the last entry is 1 > u).
+        self.slots_cdf.partition_point(|&c| c <= u)
     }
 
     /// Draws one cadre-period's shocks. The number of draws taken from `rng` depends only on the
-    /// scenario and on whether the cadre is of the misconduct type.
+    /// scenario, on whether the cadre is of the misconduct type and on the normals' rejections.
     pub fn draw<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool) -> Shocks {
-        let n1: f64 = rng.sample(StandardNormal);
-        let n2: f64 = rng.sample(StandardNormal);
-        let n3: f64 = rng.sample(StandardNormal);
+        let mut s = self.draw_without_logs(rng, p, corrupt);
+        s.u_error.1 = -ln(s.u_error.0);
+        s.u_complaint.1 = -ln(s.u_complaint.0);
+        s
+    }
+
+    /// [`ShockTables::draw`] without the two logarithms `-ln u` (left at 0): the engine takes them
+    /// for a whole township at once, in vector lanes ([`neg_ln_uniforms`]).
+    #[inline]
+    pub fn draw_without_logs<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool) -> Shocks {
+        let n1 = standard_normal(rng);
+        let n2 = standard_normal(rng);
+        let n3 = standard_normal(rng);
         let mut visits = 0u32;
         let mut time = 0.0;
         let mut not_found = 1.0;
@@ -124,8 +164,8 @@ impl ShockTables {
             visits,
             inspection_time: time,
             detection,
-            u_error: (u_error, -u_error.ln()),
-            u_complaint: (u_complaint, -u_complaint.ln()),
+            u_error: (u_error, 0.0),
+            u_complaint: (u_complaint, 0.0),
             u_shortfall: rng.random(),
             u_review: rng.random(),
             u_classify: rng.random(),
@@ -137,6 +177,19 @@ impl ShockTables {
             s.misconduct_found = (0..s.incidents).filter(|_| rng.random::<f64>() < detection).count() as u32;
         }
         s
+    }
+}
+
+/// Sets `-ln u` of both Poisson uniforms of every shock: the same values as
+/// [`ShockTables::draw`], computed over contiguous lanes (`logs` is working memory).
+#[inline(always)]
+pub fn neg_ln_uniforms(shocks: &mut [Shocks], logs: &mut Vec<f64>) {
+    logs.clear();
+    logs.extend(shocks.iter().flat_map(|s| [s.u_error.0, s.u_complaint.0]));
+    crate::math::elementary::ln_in_place(logs);
+    for (s, l) in shocks.iter_mut().zip(logs.chunks_exact(2)) {
+        s.u_error.1 = -l[0];
+        s.u_complaint.1 = -l[1];
     }
 }
 
@@ -170,7 +223,7 @@ fn poisson_inv_search(u: f64, lambda: f64) -> u32 {
         return (lambda + lambda.sqrt() * norm_inv(u)).round().clamp(0.0, MAX_COUNT) as u32;
     }
     let mut k = 0u32;
-    let mut p = (-lambda).exp();
+    let mut p = exp(-lambda);
     let mut cdf = p;
     // Stop where the remaining mass is below rounding (u = 1 would otherwise never be reached).
     while u > cdf && cdf < 1.0 - 1e-15 && k < 100_000 {
@@ -251,15 +304,54 @@ impl EffortLevel {
     }
 }
 
+/// The outcomes of every effort level in `levels` for one cadre under one period's shocks, in
+/// `out` (in the order of `levels`): the same values as [`EffortLevel::outcome`] level by level,
+/// with the complaint exponentials of all levels computed together over vector lanes.
+///
+/// `work` is working memory of at least `levels.len()` rounded up to a multiple of `lanes`.
+#[inline(always)]
+pub fn level_outcomes(
+    levels: &[EffortLevel],
+    p: &Params,
+    t: &Traits,
+    sh: &Shocks,
+    out: &mut [EffortOutcome],
+    work: &mut [f64],
+    lanes: usize,
+) {
+    let n = levels.len();
+    let len = n.div_ceil(lanes) * lanes;
+    let work = &mut work[..len];
+    for (w, l) in work.iter_mut().zip(levels) {
+        let y = t.ability * l.s * l.output_factor + sh.eps_y;
+        let satisfaction = y + sh.eta;
+        *w = -p.beta * satisfaction;
+    }
+    work[n..].iter_mut().for_each(|w| *w = 0.0);
+    for chunk in work.chunks_exact_mut(lanes) {
+        crate::math::elementary::exp_in_place(chunk);
+    }
+    for ((o, l), &ex) in out.iter_mut().zip(levels).zip(work.iter()) {
+        // The expressions of `EffortLevel::outcome` and `complaints`, operand for operand.
+        let y = t.ability * l.s * l.output_factor + sh.eps_y;
+        let satisfaction = y + sh.eta;
+        let error_rate = l.error_factor * sh.detection;
+        let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
+        let complaint_rate = (p.c0 + p.c1 * ex) * p.verify;
+        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+        *o = EffortOutcome { s: l.s, y, satisfaction, errors, complaints, diligent: l.diligent };
+    }
+}
+
 /// Verified complaints: `Poisson((c0 + c1*exp(-beta*sat))*verify)` through the inverse CDF at
 /// `u = (u, -ln u)`.
 ///
 /// Most cadre-periods have no complaint: the rate is far below `-ln u`, and that is settled
 /// without the exponential. With `D(t) = 1 - t + t^2/2 - t^3/6 <= exp(-t)` (for every `t`: the
 /// series truncated after a negative term for `t >= 0`, or with all terms positive for `t < 0`),
-/// `B = (1 + 1e-9)/D(t)` bounds the rounded `t.exp()` from above wherever `D(t) > 0`, e.g. for
+/// `B = (1 + 1e-9)/D(t)` bounds the rounded `exp(t)` from above wherever `D(t) > 0`, e.g. for
 /// `t <= 1.5`; the margin covers the few roundings in `D` (relative 1e-15) and the error of
-/// `exp` (under one unit in the last place) many times over. The rate is a non-decreasing
+/// our `exp` (at most one unit in the last place) many times over. The rate is a non-decreasing
 /// function of the exponential (`c0`, `c1`, `verify` are non-negative and rounding is monotone),
 /// so if the rate at `B` is at most `-ln u`, the rate at the exact value is too, and the count
 /// is 0, as [`poisson_inv`] would find. Otherwise the rate is computed exactly as before.
@@ -272,7 +364,7 @@ fn complaints(p: &Params, satisfaction: f64, u: (f64, f64)) -> u32 {
     if (t <= 1.5) & ((p.c0 + p.c1 * bound) * p.verify <= u.1) {
         return 0;
     }
-    let complaint_rate = (p.c0 + p.c1 * t.exp()) * p.verify;
+    let complaint_rate = (p.c0 + p.c1 * exp(t)) * p.verify;
     poisson_inv(u.0, u.1, complaint_rate)
 }
 
@@ -533,7 +625,7 @@ mod tests {
             let satisfaction = y + sh.eta;
             let error_rate = p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn) * sh.detection;
             let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-            let complaint_rate = (p.c0 + p.c1 * (-p.beta * satisfaction).exp()) * p.verify;
+            let complaint_rate = (p.c0 + p.c1 * exp(-p.beta * satisfaction)) * p.verify;
             let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
             EffortOutcome { s, y, satisfaction, errors, complaints, diligent: s >= p.dd_threshold }
         }
@@ -613,7 +705,11 @@ mod tests {
             let t = Traits { ability: 0.5 + rng.random::<f64>(), psi: rng.random::<f64>() * 0.4, corrupt: case % 4 == 0 };
             let sh = ShockTables::new(&p).draw(&mut rng, &p, t.corrupt);
             let terms = UtilityTerms::new(&p, &t, &sh);
+            let levels: Vec<EffortLevel> = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&p, s, inn)).collect();
+            let mut all = vec![EffortOutcome::default(); levels.len()];
+            level_outcomes(&levels, &p, &t, &sh, &mut all, &mut [0.0; 16], 8);
             for (li, &(s, inn)) in actions.levels.iter().enumerate() {
+                assert_eq!(format!("{:?}", all[li]), format!("{:?}", plain::effort_outcome(&p, &t, s, inn, &sh)));
                 let want_e = plain::effort_outcome(&p, &t, s, inn, &sh);
                 let got_e = EffortLevel::new(&p, s, inn).outcome(&p, &t, &sh);
                 assert_eq!(format!("{got_e:?}"), format!("{want_e:?}"));
@@ -644,7 +740,7 @@ mod tests {
         for i in 0..200_000 {
             let t = if i % 2 == 0 { -800.0 + 801.5 * rng.random::<f64>() } else { 1.5 - 3.0 * rng.random::<f64>() };
             let d = 1.0 - t + 0.5 * t * t - t * t * t / 6.0;
-            assert!((1.0 + 1e-9) / d >= t.exp(), "t = {t}");
+            assert!((1.0 + 1e-9) / d >= exp(t), "t = {t}");
         }
         // And the counts are those of the exact rate, including at the extremes.
         let mut p = params();
@@ -655,7 +751,7 @@ mod tests {
             p.verify = [0.0, 0.5, 1.0][(i / 27) % 3];
             let sat = (rng.random::<f64>() - 0.5) * [1.0, 6.0, 100.0][i % 3];
             let u = if i % 101 == 0 { 1.0 } else { 1.0 - rng.random::<f64>() };
-            let exact = poisson_inv(u, -u.ln(), (p.c0 + p.c1 * (-p.beta * sat).exp()) * p.verify);
+            let exact = poisson_inv(u, -u.ln(), (p.c0 + p.c1 * exp(-p.beta * sat)) * p.verify);
             assert_eq!(complaints(&p, sat, (u, -u.ln())), exact, "sat {sat} u {u} {p:?}");
         }
     }
