@@ -6,8 +6,10 @@ use std::iter::once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{self, Axis, Frame, LegendItem, Swatch};
+use super::labels;
+use super::layout::{self, Axis, CaptionLine, Frame, LegendItem, Swatch};
 use super::output::Figure;
+use super::series;
 use super::style::{self, series_color, HEIGHT, INK, WIDTH};
 use super::{Bar, PlotError};
 
@@ -24,11 +26,9 @@ fn draw_bar_chart<DB: DrawingBackend>(
     items: &[LegendItem],
     categories: &[String],
     cells: &[Vec<(&Bar, RGBColor)>],
+    caption: &[CaptionLine],
 ) -> Result<(), PlotError> {
-    let (top, rest) = root.split_vertically(layout::title_height(title));
-    layout::draw_title(&top, title, style::TITLE, true)?;
-    let (legend, plot) = rest.split_vertically(layout::legend_height(items, WIDTH));
-    layout::draw_legend(&legend, items)?;
+    let plot = series::chrome(root, title, items, caption)?;
 
     let n = categories.len();
     let values = cells.iter().flatten().filter(|(b, _)| layout::ok(b.mean)).flat_map(|(b, _)| [b.mean, b.low, b.high]);
@@ -100,7 +100,8 @@ impl Figure for Bars<'_> {
         let categories: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
         let cells: Vec<Vec<(&Bar, RGBColor)>> =
             self.bars.iter().enumerate().map(|(i, b)| vec![(b, series_color(if many { 0 } else { i }))]).collect();
-        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells)
+        let categories: Vec<String> = categories.iter().map(|c| labels::scenario_label(c)).collect();
+        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells, &[])
     }
 }
 
@@ -110,6 +111,7 @@ pub(crate) struct GroupedBars<'a> {
     pub y_label: &'a str,
     pub groups: &'a [String],
     pub series: &'a [(String, Vec<Bar>)],
+    pub caption: Vec<CaptionLine>,
 }
 
 impl Figure for GroupedBars<'_> {
@@ -122,11 +124,11 @@ impl Figure for GroupedBars<'_> {
             .series
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| LegendItem { label: name.clone(), color: series_color(i), swatch: Swatch::Fill })
+            .map(|(i, (name, _))| LegendItem::series(labels::scenario_label(name), i, Swatch::Fill))
             .collect();
         let cells: Vec<Vec<(&Bar, RGBColor)>> = (0..self.groups.len())
             .map(|g| self.series.iter().enumerate().filter_map(|(i, (_, bars))| bars.get(g).map(|b| (b, series_color(i)))).collect())
             .collect();
-        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells)
+        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells, &self.caption)
     }
 }
