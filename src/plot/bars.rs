@@ -65,6 +65,16 @@ fn draw_bar_chart<DB: DrawingBackend>(
             let half = if bars.len() > 1 { w * 0.45 } else { w * 0.5 };
             if layout::ok(bar.mean) {
                 chart.draw_series(once(Rectangle::new([(center - half, 0.0), (center + half, y.clamp(bar.mean))], color.filled())))?;
+            } else if any {
+                // Say that the value is missing rather than leave a gap that
+                // reads as zero.
+                let style =
+                    layout::font(style::ANNOTATION * 0.9).color(&RGBColor(110, 110, 110)).pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    ));
+                let base = y.clamp(0.0);
+                chart.draw_series(once(Text::new("n/a".to_string(), (center, base), style)))?;
             }
             if layout::ok(bar.low) && layout::ok(bar.high) {
                 let (lo, hi) = (y.clamp(bar.low), y.clamp(bar.high));

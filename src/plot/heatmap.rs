@@ -123,17 +123,41 @@ fn luma(c: RGBColor) -> f64 {
     0.2126 * f64::from(c.0) + 0.7152 * f64::from(c.1) + 0.0722 * f64::from(c.2)
 }
 
-/// A cell value with three significant digits (at most four decimals).
-fn cell_text(v: f64) -> String {
-    if v == 0.0 {
-        return "0".to_string();
+/// Decimals that give the largest magnitude in `z` three significant
+/// digits (at most four), shared by every cell so the numbers line up.
+fn cell_decimals(z: &[Vec<f64>]) -> usize {
+    let big = z.iter().flatten().filter(|v| layout::ok(**v)).fold(0.0f64, |m, v| m.max(v.abs()));
+    if big == 0.0 {
+        return 0;
     }
-    let mag = v.abs().log10().floor() as i32;
+    (2 - big.log10().floor() as i32).clamp(0, 4) as usize
+}
+
+/// A cell value with `d` decimals, in scientific notation when it is huge
+/// or tiny.
+fn cell_text(v: f64, d: usize) -> String {
+    let mag = if v == 0.0 { 0 } else { v.abs().log10().floor() as i32 };
     if !(-4..6).contains(&mag) {
         return format!("{v:.1e}");
     }
-    let d = (2 - mag).clamp(0, 4) as usize;
-    format!("{v:.d$}")
+    let s = format!("{v:.d$}");
+    if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+/// A grid coordinate as short as it can be printed exactly (up to four
+/// decimals), e.g. `2` rather than `2.00`.
+fn coord_text(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// Grids with at most this many cells per axis get their values printed.
@@ -162,7 +186,7 @@ impl Heatmap<'_> {
         if let Some((ix, iy)) = f.marked {
             let what = if f.marked_label.is_empty() { "marked cell".to_string() } else { f.marked_label.clone() };
             if let (Some(x), Some(y)) = (f.xs.get(ix), f.ys.get(iy)) {
-                notes.push(format!("outlined cell: {what} ({} = {}, {} = {})", f.x_label, cell_text(*x), f.y_label, cell_text(*y)));
+                notes.push(format!("outlined cell: {what}, at {} = {} and {} = {}", f.x_label, coord_text(*x), f.y_label, coord_text(*y)));
             }
         }
         if f.diverging {
@@ -238,6 +262,7 @@ impl Figure for Heatmap<'_> {
             layout::draw_no_data(&chart, &frame)?;
         }
         if show_values && any {
+            let decimals = cell_decimals(&f.z);
             let (bx, by) = main.get_base_pixel();
             for (iy, row) in f.z.iter().enumerate() {
                 for (ix, v) in row.iter().enumerate().filter(|(_, v)| layout::ok(**v)) {
@@ -246,7 +271,7 @@ impl Figure for Heatmap<'_> {
                     let a = chart.backend_coord(&(x0, y1));
                     let b = chart.backend_coord(&(x1, y0));
                     let (w, h) = ((b.0 - a.0).abs(), (b.1 - a.1).abs());
-                    let text = cell_text(*v);
+                    let text = cell_text(*v, decimals);
                     let fit = layout::fit_text(&text, style::CELL_VALUE, false, w - 8, 1);
                     if h < (fit.size * 0.9) as i32 || fit.size < style::CELL_VALUE * 0.5 {
                         continue;
@@ -292,7 +317,9 @@ impl Figure for Heatmap<'_> {
             let step = (za.hi - za.lo) / BAR_STEPS as f64;
             bar.draw_series((0..BAR_STEPS).map(|i| {
                 let z0 = za.lo + step * i as f64;
-                Rectangle::new([(0.0, z0), (1.0, (z0 + step).min(za.hi))], colour((i as f64 + 0.5) / BAR_STEPS as f64).filled())
+                // Each step overlaps the next by half a step, so rounding
+                // never leaves a white seam between them.
+                Rectangle::new([(0.0, z0), (1.0, (z0 + 1.5 * step).min(za.hi))], colour((i as f64 + 0.5) / BAR_STEPS as f64).filled())
             }))?;
         }
         bar.draw_series(once(Rectangle::new([(0.0, za.lo), (1.0, za.hi)], INK.stroke_width(1))))?;
@@ -303,9 +330,11 @@ impl Figure for Heatmap<'_> {
             let df = layout::font(desc.size).transform(FontTransform::Rotate90);
             let step = (desc.size * 1.2 / 1.24) as i32;
             let x0 = top_x + 8 + z_tick_w + 22;
+            let n = desc.lines.len() as i32;
             for (k, line) in desc.lines.iter().enumerate() {
+                // Read top to bottom, later lines sit further left.
                 let style = df.clone().color(&INK).pos(Pos::new(HPos::Center, VPos::Bottom));
-                let x = x0 + k as i32 * step;
+                let x = x0 + (n - 1 - k as i32) * step;
                 layout::text_at(root, line, (x, (top_y + bot_y) / 2), style)?;
             }
         }
@@ -340,11 +369,14 @@ mod tests {
     }
 
     #[test]
-    fn cell_values_keep_three_significant_digits() {
-        assert_eq!(cell_text(0.6543), "0.654");
-        assert_eq!(cell_text(12.345), "12.3");
-        assert_eq!(cell_text(-0.0123), "-0.0123");
-        assert_eq!(cell_text(0.0), "0");
-        assert_eq!(cell_text(3e7), "3.0e7");
+    fn cell_values_share_decimals_and_coordinates_are_short() {
+        assert_eq!(cell_decimals(&[vec![0.14, -0.07], vec![f64::NAN, 0.004]]), 3);
+        assert_eq!(cell_decimals(&[vec![12.3]]), 1);
+        assert_eq!(cell_text(-0.07, 3), "-0.070");
+        assert_eq!(cell_text(-0.0001, 3), "0.000");
+        assert_eq!(cell_text(3e7, 0), "3.0e7");
+        assert_eq!(coord_text(2.0), "2");
+        assert_eq!(coord_text(0.25), "0.25");
+        assert_eq!(coord_text(-0.0), "0");
     }
 }

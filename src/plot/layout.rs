@@ -11,7 +11,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontDesc, FontTransform};
 
-use super::style::{self, Dash, FAMILY, GRID, INK};
+use super::style::{self, Dash, Marker, FAMILY, GRID, INK};
 use super::PlotError;
 
 /// Coordinates of every chart: two [`Axis`] with explicitly computed ticks.
@@ -332,13 +332,23 @@ pub(crate) fn draw_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, titl
     Ok(())
 }
 
+/// Like [`fit_text`] for running text (captions): wrapped at full size
+/// first, shrunk only if more than `max_lines` lines would be needed.
+pub(crate) fn fit_paragraph(text: &str, size: f64, heavy: bool, max_w: i32, max_lines: usize) -> Fitted {
+    let f = if heavy { bold(size) } else { font(size) };
+    match wrap_words(&f, text, max_w.max(20)) {
+        Some(lines) if lines.len() <= max_lines.max(1) => Fitted { size, lines },
+        _ => fit_text(text, size, heavy, max_w, max_lines),
+    }
+}
+
 /// Height needed by a caption (already composed lines, each wrapped to the
 /// canvas width), `0` when there is nothing to say.
 pub(crate) fn caption_height(lines: &[CaptionLine], width: u32) -> u32 {
     if lines.is_empty() {
         return 0;
     }
-    let h: i32 = lines.iter().map(|l| fit_text(&l.text, style::CAPTION, l.warning, width as i32 - 80, 3).height(1.3)).sum();
+    let h: i32 = lines.iter().map(|l| fit_paragraph(&l.text, style::CAPTION, l.warning, width as i32 - 80, 4).height(1.3)).sum();
     (h + 22) as u32
 }
 
@@ -354,7 +364,7 @@ pub(crate) fn draw_caption<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, li
     let (w, _) = area.dim_in_pixel();
     let mut y = 10;
     for l in lines {
-        let fit = fit_text(&l.text, style::CAPTION, l.warning, w as i32 - 80, 3);
+        let fit = fit_paragraph(&l.text, style::CAPTION, l.warning, w as i32 - 80, 4);
         let (f, color) = if l.warning { (bold(fit.size), style::WARNING) } else { (font(fit.size), style::CAPTION_INK) };
         let line_h = (fit.size * 1.3 / 1.24) as i32;
         for line in &fit.lines {
@@ -387,12 +397,20 @@ pub(crate) struct LegendItem {
     pub swatch: Swatch,
     /// Line pattern of `Line` and `LineBand` swatches.
     pub dash: Dash,
+    /// Shape of `Point` swatches.
+    pub marker: Marker,
 }
 
 impl LegendItem {
     /// An entry whose line has the pattern of series `i` (see [`style::series_dash`]).
     pub fn series(label: impl Into<String>, i: usize, swatch: Swatch) -> LegendItem {
-        LegendItem { label: label.into(), color: style::series_color(i), swatch, dash: style::series_dash(i) }
+        LegendItem {
+            label: label.into(),
+            color: style::series_color(i),
+            swatch,
+            dash: style::series_dash(i),
+            marker: style::series_marker(i),
+        }
     }
 }
 
@@ -459,6 +477,28 @@ pub(crate) fn styled_path<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a filled marker of radius `r` centred on pixel `c` of `area`.
+pub(crate) fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: (i32, i32),
+    r: i32,
+    color: RGBColor,
+    marker: Marker,
+) -> Result<(), PlotError> {
+    match marker {
+        Marker::Circle => area.draw(&Circle::new(c, r, color.filled()))?,
+        Marker::Square => {
+            let h = r * 9 / 10;
+            area.draw(&Rectangle::new([(c.0 - h, c.1 - h), (c.0 + h, c.1 + h)], color.filled()))?
+        }
+        Marker::Triangle => {
+            let h = r * 6 / 5;
+            area.draw(&Polygon::new(vec![(c.0, c.1 - h), (c.0 + h, c.1 + h * 3 / 4), (c.0 - h, c.1 + h * 3 / 4)], color.filled()))?
+        }
+    }
+    Ok(())
+}
+
 /// Draws a legend, rows centred horizontally, in `area`.
 pub(crate) fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, items: &[LegendItem]) -> Result<(), PlotError> {
     let (w, _) = area.dim_in_pixel();
@@ -483,8 +523,8 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, ite
                     area.draw(&Rectangle::new([(x + 8, cy - 17), (x + SWATCH_W - 8, cy + 17)], c.filled()))?;
                 }
                 Swatch::Point => {
-                    area.draw(&Circle::new((x + SWATCH_W / 2, cy), 9, c.filled()))?;
                     area.draw(&PathElement::new(vec![(x + 8, cy), (x + SWATCH_W - 8, cy)], c.stroke_width(3)))?;
+                    draw_marker(area, (x + SWATCH_W / 2, cy), 10, c, item.marker)?;
                 }
             }
             let f = font(*size);
@@ -647,7 +687,7 @@ pub(crate) fn layout_categories(labels: &[String], slot: i32) -> Categories {
         .collect();
     match wrapped {
         Some(lines) => Categories::Lines(lines),
-        None => Categories::Vertical(labels.iter().map(|l| fit_text(l, style::TICK, false, MAX_VERTICAL, 2)).collect()),
+        None => Categories::Vertical(labels.iter().map(|l| fit_paragraph(l, style::TICK, false, MAX_VERTICAL, 2)).collect()),
     }
 }
 

@@ -322,8 +322,7 @@ pub fn scatter_labelled(
     y_label: &str,
     points: &[(String, f64, f64)],
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let points: Vec<(String, f64, f64)> =
-        points.iter().map(|(n, x, y)| (labels::scenario_label(&labels::label_of(n)), *x, *y)).collect();
+    let points: Vec<(String, f64, f64)> = points.iter().map(|(n, x, y)| (labels::scenario_label(&labels::label_of(n)), *x, *y)).collect();
     let fig = scatter::Scatter { title, x_label, y_label, points: &points, x_err: &[], rays: &[], caption: Vec::new() };
     output::render(stem, &fig)
 }

@@ -18,7 +18,7 @@ use super::layout::{self, Axis, CaptionLine, LegendItem, Swatch};
 use super::output::{self, Figure};
 use super::series::{self, common_y_area, key, panel_cell, panel_frame, Grid};
 use super::spec::{BlameRatio, ClassSanctions, EffortSanctions, LineFigure, PairedDifferences, PanelFigure, RefLine, YRange};
-use super::style::{self, series_color, INK};
+use super::style::{series_color, series_marker, INK};
 use super::{labels, PlotError};
 
 /// Y description of sanction-rate figures.
@@ -44,13 +44,12 @@ pub(crate) fn sanction_by_class(stem: &Path, fig: &ClassSanctions) -> Result<Vec
     let panels = PanelFigure {
         info: fig.info.clone(),
         x_label: fig.x_label.clone(),
+        y_label: "share sanctioned".to_string(),
         panels: fig.scenarios.clone(),
         columns: 2,
         y_range: YRange::Proportion,
         reference: Vec::new(),
     };
-    let mut panels = panels;
-    panels.info.notes.insert(0, format!("y: {SANCTION_RATE}"));
     output::render(stem, &series::PanelChart(&panels))
 }
 
@@ -97,9 +96,9 @@ impl Differences<'_> {
     fn caption(&self) -> Vec<CaptionLine> {
         let base = labels::scenario_label(&self.0.baseline);
         let note = if base.is_empty() {
-            "Δ = scenario − baseline; a whisker crossing the zero line is no clear difference".to_string()
+            "Δ\u{a0}=\u{a0}scenario\u{a0}−\u{a0}baseline; a whisker crossing the zero line is no clear difference".to_string()
         } else {
-            format!("Δ = scenario − {base}; a whisker crossing the zero line is no clear difference")
+            format!("Δ\u{a0}=\u{a0}scenario\u{a0}−\u{a0}{base}; a whisker crossing the zero line is no clear difference")
         };
         self.0.info.caption(&[note])
     }
@@ -165,11 +164,13 @@ impl Figure for Differences<'_> {
                     }
                 }
                 if layout::ok(b.mean) {
-                    chart.draw_series(once(Circle::new((cx, y.clamp(b.mean)), 10, c.filled())))?;
+                    let p = chart.backend_coord(&(cx, y.clamp(b.mean)));
+                    let area = chart.plotting_area().strip_coord_spec();
+                    let (bx, by) = area.get_base_pixel();
+                    layout::draw_marker(&area, (p.0 - bx, p.1 - by), 11, c, series_marker(i + 1))?;
                 }
             }
         }
-        let _ = style::LINE_WIDTH;
         Ok(())
     }
 }

@@ -44,7 +44,7 @@ pub(crate) fn sobol(stem: &Path, fig: &SobolFigure) -> Result<Vec<PathBuf>, Plot
     let series = vec![("first order S1".to_string(), pick(&fig.s1)), ("total effect ST".to_string(), pick(&fig.st))];
     let mut info = fig.info.clone();
     if fig.samples > 0 {
-        info.notes.insert(0, format!("N = {} base samples", fig.samples));
+        info.notes.insert(0, format!("N\u{a0}=\u{a0}{} base samples", fig.samples));
     }
     info.notes.push("parameters ranked by total effect ST, as in the table".to_string());
     let bars = GroupedBars {
@@ -72,8 +72,12 @@ pub(crate) fn morris(stem: &Path, fig: &MorrisFigure) -> Result<Vec<PathBuf>, Pl
     let x_err: Vec<(f64, f64)> = fig.mu_star.iter().map(|b| (b.low, b.high)).collect();
     let rays: Vec<(f64, String)> = MORRIS_RATIOS.iter().map(|r| (*r, format!("σ/μ* = {r}"))).collect();
     let mut info = fig.info.clone();
+    let hidden: Vec<String> = points.iter().filter(|(_, x, y)| !(x.is_finite() && y.is_finite())).map(|p| p.0.clone()).collect();
+    if !hidden.is_empty() {
+        info.notes.push(format!("not shown (μ* or σ undefined): {}", hidden.join(", ")));
+    }
     if fig.trajectories > 0 {
-        info.notes.insert(0, format!("r = {} trajectories", fig.trajectories));
+        info.notes.insert(0, format!("r\u{a0}=\u{a0}{} trajectories", fig.trajectories));
     }
     info.notes.push(
         "whiskers: interval of μ*; dashed: σ/μ* = 0.1, 0.5, 1 (below 0.1 near linear, above 1 strongly non-linear or interacting)"

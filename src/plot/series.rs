@@ -153,6 +153,9 @@ fn draw_bands<DB: DrawingBackend>(
     y: &Axis,
 ) -> Result<(), PlotError> {
     let pt = |xv: f64, yv: f64| (x.clamp(xv), y.clamp(yv));
+    // Many overlapping bands would add up to an opaque mass: thin them out.
+    let banded = bands.iter().filter(|b| has_band(b)).count().max(1) as f64;
+    let alpha = style::BAND_ALPHA.min(0.66 / banded);
     for (b, &i) in bands.iter().zip(index) {
         if !has_band(b) {
             continue;
@@ -163,7 +166,7 @@ fn draw_bands<DB: DrawingBackend>(
             if run.len() >= 2 {
                 let mut pts: Vec<(f64, f64)> = run.clone().map(|k| pt(b.x[k], b.high[k])).collect();
                 pts.extend(run.clone().rev().map(|k| pt(b.x[k], b.low[k])));
-                chart.draw_series(once(Polygon::new(pts, c.mix(style::BAND_ALPHA).filled())))?;
+                chart.draw_series(once(Polygon::new(pts, c.mix(alpha).filled())))?;
             } else {
                 let k = run.start;
                 chart.draw_series(once(PathElement::new(
@@ -197,32 +200,37 @@ fn shift<DB: DrawingBackend>(chart: &ChartContext<DB, Coord>, pts: Vec<(i32, i32
     pts.into_iter().map(|(x, y)| (x - bx, y - by)).collect()
 }
 
-/// Draws each reference line dashed across the plot with its label at the
-/// right end, just above the line.
+/// Draws each reference line dashed across the plot (`labels` false), or
+/// its label at the right end just above the line on a white backing
+/// (`labels` true, after the data so the label stays readable).
 pub(crate) fn draw_reference<DB: DrawingBackend>(
     chart: &mut ChartContext<DB, Coord>,
     reference: &[RefLine],
     x: &Axis,
     y: &Axis,
+    labels: bool,
 ) -> Result<(), PlotError> {
     let grey = RGBColor(90, 90, 90);
+    let area = chart.plotting_area().strip_coord_spec();
+    let (bx, by) = area.get_base_pixel();
     for r in reference.iter().filter(|r| layout::ok(r.value) && r.value >= y.lo && r.value <= y.hi) {
         let a = chart.backend_coord(&(x.lo, r.value));
         let b = chart.backend_coord(&(x.hi, r.value));
-        layout::styled_path(
-            &chart.plotting_area().strip_coord_spec(),
-            shift(chart, vec![a, b]),
-            grey.stroke_width(3),
-            style::Dash::Dashed,
-        )?;
-        if !r.label.is_empty() {
-            let f = layout::font(style::ANNOTATION);
-            let (bx, by) = chart.plotting_area().get_base_pixel();
-            let style = f.color(&grey).pos(Pos::new(HPos::Right, VPos::Bottom));
-            let below = a.1 - by < 40;
-            let pos = if below { (b.0 - bx - 8, b.1 - by + 34) } else { (b.0 - bx - 8, b.1 - by - 8) };
-            chart.plotting_area().strip_coord_spec().draw(&Text::new(r.label.clone(), pos, style))?;
+        if !labels {
+            layout::styled_path(&area, shift(chart, vec![a, b]), grey.stroke_width(3), style::Dash::Dashed)?;
+            continue;
         }
+        if r.label.is_empty() {
+            continue;
+        }
+        let f = layout::font(style::ANNOTATION);
+        let (w, h) = layout::measure(&f, &r.label);
+        // Above the line, or below it when it runs along the top.
+        let top = if a.1 - by < h + 16 { b.1 + 8 } else { b.1 - 8 - h };
+        let (x0, y0) = (b.0 - 10 - w, top);
+        area.draw(&Rectangle::new([(x0 - 4 - bx, y0 - 3 - by), (x0 + w + 4 - bx, y0 + h + 3 - by)], WHITE.mix(0.85).filled()))?;
+        let style = f.color(&grey).pos(Pos::new(HPos::Left, VPos::Top));
+        area.draw(&Text::new(r.label.clone(), (x0 - bx, y0 - by), style))?;
     }
     Ok(())
 }
@@ -282,9 +290,10 @@ impl Figure for LineChart<'_> {
         if !axes.any {
             layout::draw_no_data(&chart, &frame)?;
         }
-        draw_reference(&mut chart, &f.reference, &axes.x, &axes.y)?;
+        draw_reference(&mut chart, &f.reference, &axes.x, &axes.y, false)?;
         let index: Vec<usize> = (0..f.series.len()).collect();
-        draw_bands(&mut chart, &f.series, &index, &axes.x, &axes.y)
+        draw_bands(&mut chart, &f.series, &index, &axes.x, &axes.y)?;
+        draw_reference(&mut chart, &f.reference, &axes.x, &axes.y, true)
     }
 }
 
@@ -440,18 +449,21 @@ impl Figure for PanelChart<'_> {
             let chart = layout::build_chart(&cells[0], &frame)?;
             return layout::draw_no_data(&chart, &frame);
         }
-        let y_area = common_y_area(axes.iter().map(|a| panel_frame(&a.x, &a.y)));
+        let y_label = self.0.y_label.as_str();
+        let y_area = common_y_area(axes.iter().map(|a| Frame { y_label, ..panel_frame(&a.x, &a.y) }));
         for ((panel, cell), a) in self.0.panels.iter().zip(&cells).zip(&axes) {
             let body = panel_cell(cell, &panel.title, a.zoom.as_deref())?;
             let mut frame = panel_frame(&a.x, &a.y);
+            frame.y_label = y_label;
             frame.y_area = Some(y_area);
             let mut chart = layout::build_chart(&body, &frame)?;
             if !a.any {
                 layout::draw_no_data(&chart, &frame)?;
             }
-            draw_reference(&mut chart, &self.0.reference, &a.x, &a.y)?;
+            draw_reference(&mut chart, &self.0.reference, &a.x, &a.y, false)?;
             let index: Vec<usize> = panel.series.iter().map(|b| key(&mut labels, &b.label)).collect();
             draw_bands(&mut chart, &panel.series, &index, &a.x, &a.y)?;
+            draw_reference(&mut chart, &self.0.reference, &a.x, &a.y, true)?;
         }
         Ok(())
     }

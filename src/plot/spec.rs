@@ -82,6 +82,9 @@ impl FigureInfo {
         let mut lines = Vec::new();
         if !facts.is_empty() {
             let mut text = facts.join("; ");
+            if let Some(first) = text.chars().next() {
+                text.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+            }
             text.push('.');
             lines.push(CaptionLine { text, warning: false });
         }
@@ -169,6 +172,9 @@ pub struct PanelFigure {
     pub info: FigureInfo,
     /// Description of the shared x axis, with unit.
     pub x_label: String,
+    /// Description of every panel's y axis (empty: the panel titles say
+    /// what is shown).
+    pub y_label: String,
     /// The panels, row by row; a series keeps its colour (by label) in
     /// every panel.
     pub panels: Vec<Panel>,

@@ -100,6 +100,28 @@ impl Dash {
     }
 }
 
+/// Shape of a point marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// A filled circle.
+    Circle,
+    /// A filled square.
+    Square,
+    /// A filled triangle pointing up.
+    Triangle,
+}
+
+/// Marker of the `i`-th series in point figures: circles for the first
+/// eight (one per palette colour), then squares, then triangles, so that
+/// points never share both colour and shape.
+pub(crate) fn series_marker(i: usize) -> Marker {
+    match (i / PALETTE.len()) % 3 {
+        0 => Marker::Circle,
+        1 => Marker::Square,
+        _ => Marker::Triangle,
+    }
+}
+
 /// Line pattern of the `i`-th series: the first six are solid, the next six
 /// dashed, the next six dotted, so that with more series than distinct
 /// colours no two lines look alike.
