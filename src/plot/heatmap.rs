@@ -180,7 +180,7 @@ impl Heatmap<'_> {
         }
     }
 
-    fn caption(&self, show_values: bool) -> Vec<layout::CaptionLine> {
+    fn caption(&self) -> Vec<layout::CaptionLine> {
         let f = self.0;
         let mut notes = Vec::new();
         if let Some((ix, iy)) = f.marked {
@@ -191,9 +191,6 @@ impl Heatmap<'_> {
         }
         if f.diverging {
             notes.push("colours centred on 0 (white): blue below, red above".to_string());
-        }
-        if show_values {
-            notes.push("numbers: cell values".to_string());
         }
         f.info.caption(&notes)
     }
@@ -208,7 +205,7 @@ impl Figure for Heatmap<'_> {
         let f = self.0;
         let small = f.xs.len() <= MAX_VALUE_CELLS && f.ys.len() <= MAX_VALUE_CELLS;
         let show_values = f.values.unwrap_or(small) && !f.xs.is_empty() && !f.ys.is_empty();
-        let caption = self.caption(show_values);
+        let caption = self.caption();
         let body = series::chrome(root, &f.info.title, &[], &caption)?;
 
         let values = f.z.iter().flatten().copied();

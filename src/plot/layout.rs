@@ -687,7 +687,11 @@ pub(crate) fn layout_categories(labels: &[String], slot: i32) -> Categories {
         .collect();
     match wrapped {
         Some(lines) => Categories::Lines(lines),
-        None => Categories::Vertical(labels.iter().map(|l| fit_paragraph(l, style::TICK, false, MAX_VERTICAL, 2)).collect()),
+        None => {
+            // As many rotated lines side by side as the slot has room for.
+            let lines = (slot / (style::TICK * 1.15 / 1.24) as i32).clamp(1, 4) as usize;
+            Categories::Vertical(labels.iter().map(|l| fit_paragraph(l, style::TICK, false, MAX_VERTICAL, lines)).collect())
+        }
     }
 }
 

@@ -249,7 +249,8 @@ pub fn stacked_shares_panels(
 /// matching the series colours of the other figures; more bars are all drawn
 /// in the first colour. Writes `<stem>.png` and `<stem>.svg`.
 pub fn bars(stem: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Result<Vec<PathBuf>, PlotError> {
-    output::render(stem, &bars::Bars { title, y_label, bars })
+    let y_label = labels::label_of(y_label);
+    output::render(stem, &bars::Bars { title, y_label: &y_label, bars })
 }
 
 /// Grouped bars with whiskers: one group per entry of `groups` on the x axis

@@ -1,8 +1,8 @@
 //! Figures of sensitivity analyses: Sobol' indices as bars ranked by total
 //! effect (the order of the printed table), and the Morris μ*–σ plane with
-//! μ* intervals and σ/μ* reference lines (0.1, 0.5 and 1, the bands used by
-//! Garcia Sanchez et al. to tell linear, monotonic and non-linear or
-//! interacting effects apart).
+//! μ* intervals and σ/μ* reference lines (0.1, 0.5 and 1, the bounds of
+//! Garcia Sanchez et al.'s classes: linear, monotonic, almost monotonic,
+//! non-linear or non-monotonic).
 
 use std::path::{Path, PathBuf};
 
@@ -80,7 +80,7 @@ pub(crate) fn morris(stem: &Path, fig: &MorrisFigure) -> Result<Vec<PathBuf>, Pl
         info.notes.insert(0, format!("r\u{a0}=\u{a0}{} trajectories", fig.trajectories));
     }
     info.notes.push(
-        "whiskers: interval of μ*; dashed: σ/μ* = 0.1, 0.5, 1 (below 0.1 near linear, above 1 strongly non-linear or interacting)"
+        "whiskers: interval of μ*; dashed: σ/μ* = 0.1, 0.5, 1 (below 0.1 linear, to 0.5 monotonic, to 1 almost monotonic, above 1 non-linear, non-monotonic or interacting)"
             .to_string(),
     );
     let scatter = Scatter {

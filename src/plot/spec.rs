@@ -186,8 +186,8 @@ pub struct PanelFigure {
     pub reference: Vec<RefLine>,
 }
 
-/// Sanction rate of each effort class over time (paradox F: the diligent
-/// are sanctioned more than avoiders), one panel per scenario.
+/// Sanction rate of each effort class over time (are the diligent
+/// sanctioned more often than avoiders?), one panel per scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassSanctions {
     /// Title and caption facts.
