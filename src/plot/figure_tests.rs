@@ -278,3 +278,96 @@ fn bad_typed_input_is_rejected() {
     assert!(e.to_string().contains("mean"), "{e}");
     assert_eq!(fs::read_dir(dir.path()).map(|d| d.count()).unwrap_or(0), 0, "files written for bad input");
 }
+
+/// Rows of a tidy CSV as maps from column name to text.
+fn read_tidy(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().unwrap_or("").split(',').map(str::to_string).collect();
+    lines.map(|l| header.iter().cloned().zip(l.split(',').map(str::to_string)).collect()).collect()
+}
+
+/// Renders the typed paradox figures from a real `compare` output directory
+/// (`CADRESIM_SAMPLE_COMPARE`, default `target/figure-samples/real/compare`,
+/// made with `cadresim compare ... --out`) into `target/figure-samples/real/`,
+/// for a person to look at. Ignored by default: it needs that directory.
+#[test]
+#[ignore]
+fn real_samples_from_a_compare_run() {
+    let dir = std::env::var("CADRESIM_SAMPLE_COMPARE").map(PathBuf::from).unwrap_or_else(|_| samples_dir("real").join("compare"));
+    let ts = read_tidy(&dir.join("timeseries.csv"));
+    let cmp = read_tidy(&dir.join("comparison.csv"));
+    assert!(!ts.is_empty() && !cmp.is_empty(), "no compare output in {}", dir.display());
+    let num = |r: &std::collections::HashMap<String, String>, k: &str| r.get(k).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let mut scenarios: Vec<String> = Vec::new();
+    for r in &ts {
+        if !scenarios.contains(&r["scenario"]) {
+            scenarios.push(r["scenario"].clone());
+        }
+    }
+    let reps = ts.first().map(|r| num(r, "n") as usize);
+    let band = |scn: &str, metric: &str, label: &str| {
+        let rows: Vec<_> = ts.iter().filter(|r| r["scenario"] == scn && r["metric"] == metric).collect();
+        Band {
+            label: label.to_string(),
+            x: rows.iter().map(|r| num(r, "period")).collect(),
+            mean: rows.iter().map(|r| num(r, "mean")).collect(),
+            low: rows.iter().map(|r| num(r, "ci_low")).collect(),
+            high: rows.iter().map(|r| num(r, "ci_high")).collect(),
+        }
+    };
+    let info = |title: &str| FigureInfo {
+        title: title.to_string(),
+        replications: reps,
+        window: Some("every period".into()),
+        interval: Interval::MeanCi95,
+        notes: vec![],
+    };
+    let out = samples_dir("real");
+    let classes: Vec<Panel> = scenarios
+        .iter()
+        .map(|s| Panel {
+            title: s.clone(),
+            series: vec![band(s, "sanction_rate_avoiders", "avoiders (s < 0.25)"), band(s, "sanction_rate_diligent", "diligent (s ≥ 0.5)")],
+        })
+        .collect();
+    sanction_by_class(
+        &out.join("sanction_by_class"),
+        &ClassSanctions {
+            info: info("Sanction rate of avoiders and diligent cadres"),
+            x_label: "period (months)".into(),
+            scenarios: classes,
+        },
+    )
+    .expect("sanction_by_class");
+    let ratios: Vec<Band> = scenarios.iter().map(|s| band(s, "blame_ratio", s)).collect();
+    blame_ratio(
+        &out.join("blame_ratio"),
+        &BlameRatio { info: info("Blame ratio by regime"), x_label: "period (months)".into(), series: ratios },
+    )
+    .expect("blame_ratio");
+    let metrics = ["s", "share_diligent", "formalism", "sanction_rate", "wrongful_sanctions", "blame_ratio"];
+    let panels: Vec<DiffPanel> = metrics
+        .iter()
+        .map(|m| DiffPanel {
+            metric: labels::metric_label(m),
+            diffs: cmp
+                .iter()
+                .filter(|r| r["metric"] == *m && r["scenario"] != scenarios[0])
+                .map(|r| Bar {
+                    label: r["scenario"].clone(),
+                    mean: num(r, "diff"),
+                    low: num(r, "diff_ci_low"),
+                    high: num(r, "diff_ci_high"),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut di = info("Paired differences from the status quo (end-of-run window)");
+    di.window = Some("end-of-run window".into());
+    paired_differences(
+        &out.join("paired_differences"),
+        &PairedDifferences { info: di, baseline: scenarios[0].clone(), metrics: panels, columns: 3 },
+    )
+    .expect("paired_differences");
+}

@@ -89,13 +89,12 @@ fn bounds_any(bands: &[Band]) -> bool {
     })
 }
 
-/// `v` with three significant digits, for notes.
-fn sig(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let d = (2 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
-    format!("{v:.d$}")
+/// The range `[lo, hi]` for notes, both ends with the decimals that give
+/// its span two significant digits.
+fn range_text(lo: f64, hi: f64) -> String {
+    let span = (hi - lo).abs();
+    let d = if span > 0.0 && span.is_finite() { (1 - span.log10().floor() as i32).clamp(0, 8) as usize } else { 2 };
+    format!("[{lo:.d$}, {hi:.d$}]")
 }
 
 /// The axes of one line chart and what its caption must say about them.
@@ -125,17 +124,23 @@ pub(crate) fn line_axes(bands: &[Band], range: YRange, reference: &[RefLine], x_
     let (y, zoom, clipped) = match range {
         YRange::Auto => {
             let y = Axis::auto(values.iter().copied().chain(refs), 0.05, false, ny);
-            let zoom = (any && (y.lo > 0.0 || y.hi < 0.0)).then(|| format!("y axis zoomed to [{}, {}]", sig(y.lo), sig(y.hi)));
+            let zoom = (any && (y.lo > 0.0 || y.hi < 0.0)).then(|| format!("y axis zoomed to {}", range_text(y.lo, y.hi)));
             (y, zoom, None)
         }
-        YRange::FromZero => (Axis::auto(values.iter().copied().chain(refs), 0.05, true, ny), None, None),
+        YRange::FromZero => {
+            // Counts and ratios cannot be negative: the axis starts at 0 and
+            // interval ends below it are clipped, and said to be.
+            let y = Axis::auto(values.iter().copied().filter(|v| *v >= 0.0).chain(refs), 0.05, true, ny);
+            let clipped = values.iter().any(|v| *v < 0.0).then(|| "intervals clipped at 0".to_string());
+            (y, None, clipped)
+        }
         YRange::Proportion => {
             let clipped = outside(0.0, 1.0).then(|| "intervals clipped to [0, 1]".to_string());
             (Axis::fixed(0.0, 1.0, ny.min(5)), None, clipped)
         }
         YRange::Fixed { lo, hi } => {
             let y = Axis::fixed(lo, hi, ny);
-            let clipped = outside(y.lo, y.hi).then(|| format!("values outside [{}, {}] clipped", sig(y.lo), sig(y.hi)));
+            let clipped = outside(y.lo, y.hi).then(|| format!("values outside {} clipped", range_text(y.lo, y.hi)));
             (y, None, clipped)
         }
     };
