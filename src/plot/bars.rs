@@ -17,7 +17,7 @@ use super::{Bar, PlotError};
 const GROUP_WIDTH: f64 = 0.72;
 const MARGIN_RIGHT: u32 = 40;
 
-/// Draws a titled bar chart: `cells[c]` holds the bars of category `c` with
+/// Draws a titled bar chart (on a fixed [0, 1] axis when `proportion`): `cells[c]` holds the bars of category `c` with
 /// their colours.
 fn draw_bar_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -27,12 +27,13 @@ fn draw_bar_chart<DB: DrawingBackend>(
     categories: &[String],
     cells: &[Vec<(&Bar, RGBColor)>],
     caption: &[CaptionLine],
+    proportion: bool,
 ) -> Result<(), PlotError> {
     let plot = series::chrome(root, title, items, caption)?;
 
     let n = categories.len();
     let values = cells.iter().flatten().filter(|(b, _)| layout::ok(b.mean)).flat_map(|(b, _)| [b.mean, b.low, b.high]);
-    let y = Axis::auto(values, 0.06, true, 6);
+    let y = if proportion { Axis::fixed(0.0, 1.0, 5) } else { Axis::auto(values, 0.06, true, 6) };
     let x = Axis::at(-0.5, n.max(1) as f64 - 0.5, Vec::new());
     let mut frame = Frame {
         x: &x,
@@ -98,6 +99,9 @@ pub(crate) struct Bars<'a> {
     pub title: &'a str,
     pub y_label: &'a str,
     pub bars: &'a [Bar],
+    pub caption: Vec<CaptionLine>,
+    /// A fixed [0, 1] axis (shares, probabilities).
+    pub proportion: bool,
 }
 
 impl Figure for Bars<'_> {
@@ -111,7 +115,7 @@ impl Figure for Bars<'_> {
         let cells: Vec<Vec<(&Bar, RGBColor)>> =
             self.bars.iter().enumerate().map(|(i, b)| vec![(b, series_color(if many { 0 } else { i }))]).collect();
         let categories: Vec<String> = categories.iter().map(|c| labels::scenario_label(c)).collect();
-        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells, &[])
+        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells, &self.caption, self.proportion)
     }
 }
 
@@ -139,6 +143,6 @@ impl Figure for GroupedBars<'_> {
         let cells: Vec<Vec<(&Bar, RGBColor)>> = (0..self.groups.len())
             .map(|g| self.series.iter().enumerate().filter_map(|(i, (_, bars))| bars.get(g).map(|b| (b, series_color(i)))).collect())
             .collect();
-        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells, &self.caption)
+        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells, &self.caption, false)
     }
 }

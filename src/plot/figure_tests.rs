@@ -115,6 +115,41 @@ fn no_text_is_clipped_in_any_figure() {
     check("scatter_labelled", |s| scatter_labelled(s, "Morris screening of s", "mu*", "sigma", &pts));
 
     // The typed figures.
+    check("shares_figure", |s| {
+        shares_figure(
+            s,
+            &SharesFigure {
+                info: two_reps("Avoiders, minimal and diligent cadres by regime"),
+                x_label: "period (months)".into(),
+                panels: sp.clone(),
+                columns: 2,
+            },
+        )
+    });
+    check("shares_figure_one", |s| {
+        shares_figure(
+            s,
+            &SharesFigure {
+                info: two_reps("Avoiders, minimal and diligent cadres"),
+                x_label: "period (months)".into(),
+                panels: sp[1..2].to_vec(),
+                columns: 0,
+            },
+        )
+    });
+    let shares: Vec<Bar> =
+        (0..10).map(|i| Bar { label: scenario(i), mean: 0.1 * i as f64, low: 0.1 * i as f64 - 0.15, high: 0.1 * i as f64 + 0.2 }).collect();
+    check("bar_figure", |s| {
+        bar_figure(
+            s,
+            &BarFigure {
+                info: two_reps("Share of diligent cadres at the end of the run"),
+                y_label: labels::metric_label("share_diligent"),
+                bars: shares.clone(),
+                y_range: YRange::Proportion,
+            },
+        )
+    });
     let classes = |i: usize| Panel {
         title: scenario(i),
         series: vec![

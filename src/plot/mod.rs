@@ -54,8 +54,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use spec::{
-    BlameRatio, ClassSanctions, DiffPanel, EffortSanctions, FigureInfo, HeatmapFigure, Interval, LineFigure, MorrisFigure,
-    PairedDifferences, Panel, PanelFigure, RefLine, SobolFigure, YRange, FEW_REPLICATIONS,
+    BarFigure, BlameRatio, ClassSanctions, DiffPanel, EffortSanctions, FigureInfo, HeatmapFigure, Interval, LineFigure, MorrisFigure,
+    PairedDifferences, Panel, PanelFigure, RefLine, SharesFigure, SobolFigure, YRange, FEW_REPLICATIONS,
 };
 pub use style::viridis;
 
@@ -220,7 +220,7 @@ pub fn panel_time_series(
 /// non-finite are left as gaps. Writes `<stem>.png` and `<stem>.svg`.
 pub fn stacked_shares(stem: &Path, title: &str, x_label: &str, x: &[f64], layers: &[Layer]) -> Result<Vec<PathBuf>, PlotError> {
     series::validate_layers("stacked shares", x, layers)?;
-    output::render(stem, &series::StackedShares { title, x_label, x, layers })
+    output::render(stem, &series::StackedShares { title, x_label, x, layers, caption: Vec::new() })
 }
 
 /// A grid of [`stacked_shares`] panels, one per scenario, `columns` wide,
@@ -239,7 +239,7 @@ pub fn stacked_shares_panels(
     for (name, x, layers) in panels {
         series::validate_layers(name, x, layers)?;
     }
-    output::render(stem, &series::StackedSharesPanels { title, x_label, panels, columns })
+    output::render(stem, &series::StackedSharesPanels { title, x_label, panels, columns, caption: Vec::new() })
 }
 
 /// Vertical bars with error whiskers, one per category, labelled on the x
@@ -250,7 +250,7 @@ pub fn stacked_shares_panels(
 /// in the first colour. Writes `<stem>.png` and `<stem>.svg`.
 pub fn bars(stem: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Result<Vec<PathBuf>, PlotError> {
     let y_label = labels::label_of(y_label);
-    output::render(stem, &bars::Bars { title, y_label: &y_label, bars })
+    output::render(stem, &bars::Bars { title, y_label: &y_label, bars, caption: Vec::new(), proportion: false })
 }
 
 /// Grouped bars with whiskers: one group per entry of `groups` on the x axis
@@ -406,4 +406,42 @@ pub fn sobol_figure(stem: &Path, fig: &SobolFigure) -> Result<Vec<PathBuf>, Plot
 /// 0.5 and 1. Writes `<stem>.png` and `<stem>.svg`.
 pub fn morris_figure(stem: &Path, fig: &MorrisFigure) -> Result<Vec<PathBuf>, PlotError> {
     sensitivity::morris(stem, fig)
+}
+
+/// Stacked shares of cadre types over time with a caption: one chart for a
+/// single panel (the scenario is named in the caption), a grid of panels
+/// otherwise. Writes `<stem>.png` and `<stem>.svg`.
+pub fn shares_figure(stem: &Path, fig: &SharesFigure) -> Result<Vec<PathBuf>, PlotError> {
+    for (name, x, layers) in &fig.panels {
+        series::validate_layers(name, x, layers)?;
+    }
+    if let [(name, x, layers)] = fig.panels.as_slice() {
+        let mut info = fig.info.clone();
+        if !name.is_empty() {
+            info.notes.insert(0, format!("scenario: {}", labels::scenario_label(name)));
+        }
+        let chart = series::StackedShares { title: &info.title, x_label: &fig.x_label, x, layers, caption: info.caption(&[]) };
+        return output::render(stem, &chart);
+    }
+    let columns = if fig.columns == 0 { 2 } else { fig.columns };
+    let chart = series::StackedSharesPanels {
+        title: &fig.info.title,
+        x_label: &fig.x_label,
+        panels: &fig.panels,
+        columns,
+        caption: fig.info.caption(&[]),
+    };
+    output::render(stem, &chart)
+}
+
+/// Bars with whiskers (one per scenario, say) with a caption; with
+/// `YRange::Proportion` the axis is fixed at [0, 1] and whiskers are clipped
+/// to it (the caption says so). Writes `<stem>.png` and `<stem>.svg`.
+pub fn bar_figure(stem: &Path, fig: &BarFigure) -> Result<Vec<PathBuf>, PlotError> {
+    let proportion = fig.y_range == YRange::Proportion;
+    let outside = fig.bars.iter().flat_map(|b| [b.mean, b.low, b.high]).any(|v| v.is_finite() && !(0.0..=1.0).contains(&v));
+    let notes: Vec<String> = (proportion && outside).then(|| "intervals clipped to [0, 1]".to_string()).into_iter().collect();
+    let chart =
+        bars::Bars { title: &fig.info.title, y_label: &fig.y_label, bars: &fig.bars, caption: fig.info.caption(&notes), proportion };
+    output::render(stem, &chart)
 }

@@ -558,6 +558,7 @@ pub(crate) struct StackedShares<'a> {
     pub x_label: &'a str,
     pub x: &'a [f64],
     pub layers: &'a [(String, Vec<f64>)],
+    pub caption: Vec<CaptionLine>,
 }
 
 impl Figure for StackedShares<'_> {
@@ -568,10 +569,7 @@ impl Figure for StackedShares<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let labels: Vec<String> = self.layers.iter().map(|(l, _)| l.clone()).collect();
         let items = fill_items(&labels);
-        let (top, rest) = root.split_vertically(layout::title_height(self.title));
-        layout::draw_title(&top, self.title, style::TITLE, true)?;
-        let (legend, plot) = rest.split_vertically(layout::legend_height(&items, WIDTH));
-        layout::draw_legend(&legend, &items)?;
+        let plot = chrome(root, self.title, &items, &self.caption)?;
         let (xa, ya, any) = stack_axes(self.x, self.layers, 8, 5);
         let frame = Frame {
             x: &xa,
@@ -599,6 +597,7 @@ pub(crate) struct StackedSharesPanels<'a> {
     pub x_label: &'a str,
     pub panels: &'a [SharesPanel],
     pub columns: usize,
+    pub caption: Vec<CaptionLine>,
 }
 
 impl StackedSharesPanels<'_> {
@@ -608,7 +607,7 @@ impl StackedSharesPanels<'_> {
             key(&mut labels, name);
         }
         let items = fill_items(&labels);
-        let grid = Grid::new(self.panels.len(), self.columns, self.title, &items, self.x_label, &[]);
+        let grid = Grid::new(self.panels.len(), self.columns, self.title, &items, self.x_label, &self.caption);
         (grid, items, labels)
     }
 }
@@ -620,7 +619,7 @@ impl Figure for StackedSharesPanels<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), PlotError> {
         let (grid, items, mut labels) = self.grid();
-        let cells = grid.draw(root, self.title, &items, self.x_label, &[])?;
+        let cells = grid.draw(root, self.title, &items, self.x_label, &self.caption)?;
         if self.panels.is_empty() {
             let (x, y) = (Axis::fixed(0.0, 1.0, 5), Axis::fixed(0.0, 1.0, 5));
             let frame = panel_frame(&x, &y);

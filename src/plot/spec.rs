@@ -186,6 +186,34 @@ pub struct PanelFigure {
     pub reference: Vec<RefLine>,
 }
 
+/// Stacked shares of cadre types (e.g. avoiders, minimal, diligent) over
+/// time, one panel per scenario.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SharesFigure {
+    /// Title and caption facts.
+    pub info: FigureInfo,
+    /// Description of the x axis.
+    pub x_label: String,
+    /// `(scenario, x, layers)`, layers stacked in order from the bottom.
+    pub panels: Vec<super::SharesPanel>,
+    /// Panels per row (0: two).
+    pub columns: usize,
+}
+
+/// One bar with a whisker per category (e.g. end-of-run values per
+/// scenario).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BarFigure {
+    /// Title and caption facts.
+    pub info: FigureInfo,
+    /// Description of the y axis, with unit.
+    pub y_label: String,
+    /// The bars (`label` = category, shown with underscores as spaces).
+    pub bars: Vec<Bar>,
+    /// `Proportion` for a fixed [0, 1] axis; anything else starts at 0.
+    pub y_range: YRange,
+}
+
 /// Sanction rate of each effort class over time (are the diligent
 /// sanctioned more often than avoiders?), one panel per scenario.
 #[derive(Debug, Clone, Default, PartialEq)]
