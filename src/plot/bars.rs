@@ -17,18 +17,25 @@ use super::{Bar, PlotError};
 const GROUP_WIDTH: f64 = 0.72;
 const MARGIN_RIGHT: u32 = 40;
 
-/// Draws a titled bar chart (on a fixed [0, 1] axis when `proportion`): `cells[c]` holds the bars of category `c` with
+/// What surrounds the bars: title, y description, legend and caption, and
+/// whether the axis is fixed at [0, 1].
+struct Head<'h> {
+    title: &'h str,
+    y_label: &'h str,
+    items: &'h [LegendItem],
+    caption: &'h [CaptionLine],
+    proportion: bool,
+}
+
+/// Draws a titled bar chart: `cells[c]` holds the bars of category `c` with
 /// their colours.
 fn draw_bar_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_label: &str,
-    items: &[LegendItem],
+    head: &Head,
     categories: &[String],
     cells: &[Vec<(&Bar, RGBColor)>],
-    caption: &[CaptionLine],
-    proportion: bool,
 ) -> Result<(), PlotError> {
+    let Head { title, y_label, items, caption, proportion } = *head;
     let plot = series::chrome(root, title, items, caption)?;
 
     let n = categories.len();
@@ -115,7 +122,8 @@ impl Figure for Bars<'_> {
         let cells: Vec<Vec<(&Bar, RGBColor)>> =
             self.bars.iter().enumerate().map(|(i, b)| vec![(b, series_color(if many { 0 } else { i }))]).collect();
         let categories: Vec<String> = categories.iter().map(|c| labels::scenario_label(c)).collect();
-        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells, &self.caption, self.proportion)
+        let head = Head { title: self.title, y_label: self.y_label, items: &[], caption: &self.caption, proportion: self.proportion };
+        draw_bar_chart(root, &head, &categories, &cells)
     }
 }
 
@@ -143,6 +151,7 @@ impl Figure for GroupedBars<'_> {
         let cells: Vec<Vec<(&Bar, RGBColor)>> = (0..self.groups.len())
             .map(|g| self.series.iter().enumerate().filter_map(|(i, (_, bars))| bars.get(g).map(|b| (b, series_color(i)))).collect())
             .collect();
-        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells, &self.caption, false)
+        let head = Head { title: self.title, y_label: self.y_label, items: &items, caption: &self.caption, proportion: false };
+        draw_bar_chart(root, &head, self.groups, &cells)
     }
 }
