@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::text::{record_text, TextBox};
 use super::*;
+use super::{layout, output, style};
 
 const LONG_SCENARIO: &str = "due_diligence_exemption_with_mass_satisfaction_and_promotion_incentives_reform";
 const LONG_PATH: &str = "inspection.levels.county_discipline_inspection_commission_office.detect";
@@ -405,4 +406,35 @@ fn real_samples_from_a_compare_run() {
         &PairedDifferences { info: di, baseline: scenarios[0].clone(), metrics: panels, columns: 3 },
     )
     .expect("paired_differences");
+}
+
+/// A figure that writes one word across the right edge of the canvas.
+struct OverTheEdge;
+
+impl output::Figure for OverTheEdge {
+    fn size(&self) -> (u32, u32) {
+        (400, 200)
+    }
+
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), PlotError> {
+        use plotters::prelude::*;
+        root.draw(&Text::new("clipped label".to_string(), (360, 100), layout::font(style::LABEL).color(&BLACK)))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn the_text_recorder_sees_text_that_leaves_the_canvas() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (r, boxes) = record_text(|| output::render(&dir.path().join("edge"), &OverTheEdge));
+    r.expect("rendered");
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    assert_eq!(boxes[0].text, "clipped label");
+    assert!(boxes[0].x0 >= 360 && boxes[0].x1 > 400, "box should extend past the 400 px canvas: {:?}", boxes[0]);
+    // Outside a recording nothing is kept.
+    let (_, none) = record_text(|| ());
+    assert!(none.is_empty());
 }
