@@ -244,7 +244,7 @@ pub struct BlameRatio {
 /// baseline: one [`Bar`] per scenario, `mean` = Δ, `low`/`high` its interval.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiffPanel {
-    /// Metric label with unit (the panel title reads "Δ <label>").
+    /// Metric label with unit (the panel title reads "Δ" and this label).
     pub metric: String,
     /// One entry per compared scenario (`label` = scenario name).
     pub diffs: Vec<Bar>,
