@@ -6,8 +6,10 @@ use std::iter::once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::layout::{self, Axis, Frame, LegendItem, Swatch};
+use super::labels;
+use super::layout::{self, Axis, CaptionLine, Frame, LegendItem, Swatch};
 use super::output::Figure;
+use super::series;
 use super::style::{self, series_color, HEIGHT, INK, WIDTH};
 use super::{Bar, PlotError};
 
@@ -15,24 +17,30 @@ use super::{Bar, PlotError};
 const GROUP_WIDTH: f64 = 0.72;
 const MARGIN_RIGHT: u32 = 40;
 
+/// What surrounds the bars: title, y description, legend and caption, and
+/// whether the axis is fixed at [0, 1].
+struct Head<'h> {
+    title: &'h str,
+    y_label: &'h str,
+    items: &'h [LegendItem],
+    caption: &'h [CaptionLine],
+    proportion: bool,
+}
+
 /// Draws a titled bar chart: `cells[c]` holds the bars of category `c` with
 /// their colours.
 fn draw_bar_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_label: &str,
-    items: &[LegendItem],
+    head: &Head,
     categories: &[String],
     cells: &[Vec<(&Bar, RGBColor)>],
 ) -> Result<(), PlotError> {
-    let (top, rest) = root.split_vertically(layout::title_height(title));
-    layout::draw_title(&top, title, style::TITLE, true)?;
-    let (legend, plot) = rest.split_vertically(layout::legend_height(items, WIDTH));
-    layout::draw_legend(&legend, items)?;
+    let Head { title, y_label, items, caption, proportion } = *head;
+    let plot = series::chrome(root, title, items, caption)?;
 
     let n = categories.len();
     let values = cells.iter().flatten().filter(|(b, _)| layout::ok(b.mean)).flat_map(|(b, _)| [b.mean, b.low, b.high]);
-    let y = Axis::auto(values, 0.06, true, 6);
+    let y = if proportion { Axis::fixed(0.0, 1.0, 5) } else { Axis::auto(values, 0.06, true, 6) };
     let x = Axis::at(-0.5, n.max(1) as f64 - 0.5, Vec::new());
     let mut frame = Frame {
         x: &x,
@@ -65,6 +73,16 @@ fn draw_bar_chart<DB: DrawingBackend>(
             let half = if bars.len() > 1 { w * 0.45 } else { w * 0.5 };
             if layout::ok(bar.mean) {
                 chart.draw_series(once(Rectangle::new([(center - half, 0.0), (center + half, y.clamp(bar.mean))], color.filled())))?;
+            } else if any {
+                // Say that the value is missing rather than leave a gap that
+                // reads as zero.
+                let style =
+                    layout::font(style::ANNOTATION * 0.9).color(&RGBColor(110, 110, 110)).pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    ));
+                let base = y.clamp(0.0);
+                chart.draw_series(once(Text::new("n/a".to_string(), (center, base), style)))?;
             }
             if layout::ok(bar.low) && layout::ok(bar.high) {
                 let (lo, hi) = (y.clamp(bar.low), y.clamp(bar.high));
@@ -88,6 +106,9 @@ pub(crate) struct Bars<'a> {
     pub title: &'a str,
     pub y_label: &'a str,
     pub bars: &'a [Bar],
+    pub caption: Vec<CaptionLine>,
+    /// A fixed [0, 1] axis (shares, probabilities).
+    pub proportion: bool,
 }
 
 impl Figure for Bars<'_> {
@@ -100,7 +121,9 @@ impl Figure for Bars<'_> {
         let categories: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
         let cells: Vec<Vec<(&Bar, RGBColor)>> =
             self.bars.iter().enumerate().map(|(i, b)| vec![(b, series_color(if many { 0 } else { i }))]).collect();
-        draw_bar_chart(root, self.title, self.y_label, &[], &categories, &cells)
+        let categories: Vec<String> = categories.iter().map(|c| labels::scenario_label(c)).collect();
+        let head = Head { title: self.title, y_label: self.y_label, items: &[], caption: &self.caption, proportion: self.proportion };
+        draw_bar_chart(root, &head, &categories, &cells)
     }
 }
 
@@ -110,6 +133,7 @@ pub(crate) struct GroupedBars<'a> {
     pub y_label: &'a str,
     pub groups: &'a [String],
     pub series: &'a [(String, Vec<Bar>)],
+    pub caption: Vec<CaptionLine>,
 }
 
 impl Figure for GroupedBars<'_> {
@@ -122,11 +146,12 @@ impl Figure for GroupedBars<'_> {
             .series
             .iter()
             .enumerate()
-            .map(|(i, (name, _))| LegendItem { label: name.clone(), color: series_color(i), swatch: Swatch::Fill })
+            .map(|(i, (name, _))| LegendItem::series(labels::scenario_label(name), i, Swatch::Fill))
             .collect();
         let cells: Vec<Vec<(&Bar, RGBColor)>> = (0..self.groups.len())
             .map(|g| self.series.iter().enumerate().filter_map(|(i, (_, bars))| bars.get(g).map(|b| (b, series_color(i)))).collect())
             .collect();
-        draw_bar_chart(root, self.title, self.y_label, &items, self.groups, &cells)
+        let head = Head { title: self.title, y_label: self.y_label, items: &items, caption: &self.caption, proportion: false };
+        draw_bar_chart(root, &head, self.groups, &cells)
     }
 }

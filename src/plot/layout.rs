@@ -6,11 +6,12 @@ use std::ops::Range;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontDesc, FontTransform};
 
-use super::style::{self, FAMILY, GRID, INK};
+use super::style::{self, Dash, Marker, FAMILY, GRID, INK};
 use super::PlotError;
 
 /// Coordinates of every chart: two [`Axis`] with explicitly computed ticks.
@@ -229,19 +230,63 @@ pub(crate) fn measure(font: &FontDesc, text: &str) -> (i32, i32) {
     font.box_size(text).map(|(w, h)| (w as i32, h as i32)).unwrap_or(((text.chars().count() as f64 * size * 0.6) as i32, size as i32))
 }
 
-/// `text` shortened with an ellipsis until it is at most `max_w` pixels wide.
-pub(crate) fn truncate(font: &FontDesc, text: &str, max_w: i32) -> String {
-    if measure(font, text).0 <= max_w {
-        return text.to_string();
+/// Text fitted into a width: the font size to use and the lines to draw.
+#[derive(Debug, Clone)]
+pub(crate) struct Fitted {
+    pub size: f64,
+    pub lines: Vec<String>,
+}
+
+impl Fitted {
+    /// Height of the fitted block with lines `spacing` × size apart.
+    pub fn height(&self, spacing: f64) -> i32 {
+        (self.lines.len().max(1) as f64 * self.size * spacing / 1.24) as i32
     }
-    let chars: Vec<char> = text.chars().collect();
-    for n in (1..chars.len()).rev() {
-        let s: String = chars[..n].iter().collect::<String>() + "…";
-        if measure(font, &s).0 <= max_w {
-            return s;
+}
+
+/// Greedy word wrap of `text` (split at spaces only, so no word is ever
+/// broken) into lines at most `max_w` wide in `f`; `None` if a single word
+/// is wider.
+fn wrap_words(f: &FontDesc, text: &str, max_w: i32) -> Option<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    for w in text.split(' ').filter(|w| !w.is_empty()) {
+        if measure(f, w).0 > max_w {
+            return None;
+        }
+        match lines.last_mut() {
+            Some(last) if measure(f, &format!("{last} {w}")).0 <= max_w => {
+                last.push(' ');
+                last.push_str(w);
+            }
+            _ => lines.push(w.to_string()),
         }
     }
-    "…".to_string()
+    Some(lines)
+}
+
+/// Fits `text` into `max_w` pixels without ever cutting it: first on one
+/// line, shrinking the font down to 75% of `size`; then wrapped at spaces
+/// into at most `max_lines` lines; then smaller still. Text is never
+/// shortened with an ellipsis.
+pub(crate) fn fit_text(text: &str, size: f64, heavy: bool, max_w: i32, max_lines: usize) -> Fitted {
+    let mk = |s: f64| if heavy { bold(s) } else { font(s) };
+    let max_w = max_w.max(20);
+    for k in [1.0, 0.93, 0.86, 0.8, 0.75] {
+        if measure(&mk(size * k), text).0 <= max_w {
+            return Fitted { size: size * k, lines: vec![text.to_string()] };
+        }
+    }
+    for k in [1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2] {
+        let s = size * k;
+        if let Some(lines) = wrap_words(&mk(s), text, max_w) {
+            if lines.len() <= max_lines.max(1) || k <= 0.4 {
+                return Fitted { size: s, lines };
+            }
+        }
+    }
+    // A single enormous word: scale it to the width.
+    let w = measure(&mk(size), text).0.max(1);
+    Fitted { size: size * max_w as f64 / w as f64, lines: vec![text.to_string()] }
 }
 
 /// Draws `text` at absolute canvas position `pos` on any area of the canvas.
@@ -256,31 +301,78 @@ pub(crate) fn text_at<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Height of the title strip.
+/// Height of the title strip: room for the title wrapped to the canvas
+/// width (two lines at most at full size).
 pub(crate) fn title_height(title: &str) -> u32 {
     if title.trim().is_empty() {
-        24
-    } else {
-        (style::TITLE * 1.75) as u32
+        return 24;
     }
+    let fit = fit_text(&title.replace('_', " "), style::TITLE, true, style::WIDTH as i32 - 60, 2);
+    (fit.height(1.3) + (style::TITLE * 0.55) as i32) as u32
 }
 
-/// Draws `title` centred in `area`, shrinking or shortening it to fit.
+/// Draws `text` centred in `area`, shrinking or wrapping it to fit (never
+/// cutting it short).
 pub(crate) fn draw_title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, size: f64, heavy: bool) -> Result<(), PlotError> {
     if title.trim().is_empty() {
         return Ok(());
     }
     let (w, h) = area.dim_in_pixel();
-    let max_w = w as i32 - 40;
-    let mut f = if heavy { bold(size) } else { font(size) };
-    let tw = measure(&f, title).0;
-    if tw > max_w {
-        let s = (size * max_w as f64 / tw as f64).max(size * 0.7);
-        f = if heavy { bold(s) } else { font(s) };
+    // Titles are often made from scenario or metric names: show their
+    // underscores as spaces, so they read as words and wrap between them.
+    let title = title.replace('_', " ");
+    let fit = fit_text(&title, size, heavy, w as i32 - 40, 2);
+    let f = if heavy { bold(fit.size) } else { font(fit.size) };
+    let line_h = (fit.size * 1.3 / 1.24) as i32;
+    let top = h as i32 / 2 - line_h * (fit.lines.len() as i32 - 1) / 2;
+    for (k, line) in fit.lines.iter().enumerate() {
+        let style = f.color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
+        area.draw(&Text::new(line.clone(), (w as i32 / 2, top + k as i32 * line_h), style))?;
     }
-    let text = truncate(&f, title, max_w);
-    let style = f.color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
-    area.draw(&Text::new(text, (w as i32 / 2, h as i32 / 2), style))?;
+    Ok(())
+}
+
+/// Like [`fit_text`] for running text (captions): wrapped at full size
+/// first, shrunk only if more than `max_lines` lines would be needed.
+pub(crate) fn fit_paragraph(text: &str, size: f64, heavy: bool, max_w: i32, max_lines: usize) -> Fitted {
+    let f = if heavy { bold(size) } else { font(size) };
+    match wrap_words(&f, text, max_w.max(20)) {
+        Some(lines) if lines.len() <= max_lines.max(1) => Fitted { size, lines },
+        _ => fit_text(text, size, heavy, max_w, max_lines),
+    }
+}
+
+/// Height needed by a caption (already composed lines, each wrapped to the
+/// canvas width), `0` when there is nothing to say.
+pub(crate) fn caption_height(lines: &[CaptionLine], width: u32) -> u32 {
+    if lines.is_empty() {
+        return 0;
+    }
+    let h: i32 = lines.iter().map(|l| fit_paragraph(&l.text, style::CAPTION, l.warning, width as i32 - 80, 4).height(1.3)).sum();
+    (h + 22) as u32
+}
+
+/// One line of a figure's caption; a warning is drawn bold in vermillion.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CaptionLine {
+    pub text: String,
+    pub warning: bool,
+}
+
+/// Draws the caption lines left-aligned in `area`.
+pub(crate) fn draw_caption<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, lines: &[CaptionLine]) -> Result<(), PlotError> {
+    let (w, _) = area.dim_in_pixel();
+    let mut y = 10;
+    for l in lines {
+        let fit = fit_paragraph(&l.text, style::CAPTION, l.warning, w as i32 - 80, 4);
+        let (f, color) = if l.warning { (bold(fit.size), style::WARNING) } else { (font(fit.size), style::CAPTION_INK) };
+        let line_h = (fit.size * 1.3 / 1.24) as i32;
+        for line in &fit.lines {
+            let style = f.color(&color).pos(Pos::new(HPos::Left, VPos::Top));
+            area.draw(&Text::new(line.clone(), (40, y), style))?;
+            y += line_h;
+        }
+    }
     Ok(())
 }
 
@@ -293,6 +385,8 @@ pub(crate) enum Swatch {
     LineBand,
     /// A filled square.
     Fill,
+    /// A point with a horizontal whisker.
+    Point,
 }
 
 /// One legend entry.
@@ -301,25 +395,47 @@ pub(crate) struct LegendItem {
     pub label: String,
     pub color: RGBColor,
     pub swatch: Swatch,
+    /// Line pattern of `Line` and `LineBand` swatches.
+    pub dash: Dash,
+    /// Shape of `Point` swatches.
+    pub marker: Marker,
+}
+
+impl LegendItem {
+    /// An entry whose line has the pattern of series `i` (see [`style::series_dash`]).
+    pub fn series(label: impl Into<String>, i: usize, swatch: Swatch) -> LegendItem {
+        LegendItem {
+            label: label.into(),
+            color: style::series_color(i),
+            swatch,
+            dash: style::series_dash(i),
+            marker: style::series_marker(i),
+        }
+    }
 }
 
 const SWATCH_W: i32 = 56;
 const SWATCH_GAP: i32 = 14;
 const ITEM_GAP: i32 = 48;
 
-fn legend_row_h() -> i32 {
+fn legend_line_h() -> i32 {
     (style::LEGEND * 1.45) as i32
 }
 
-/// Entries per row (with their widths) when laid out in `width` pixels.
-fn legend_rows(items: &[LegendItem], width: i32) -> Vec<Vec<(usize, i32, String)>> {
-    let f = font(style::LEGEND);
+/// One placed legend entry: item index, width, font size and text lines.
+type Placed = (usize, i32, f64, Vec<String>);
+
+/// Entries per row when laid out in `width` pixels; a label too long for a
+/// row is shrunk or wrapped, never cut.
+fn legend_rows(items: &[LegendItem], width: i32) -> Vec<Vec<Placed>> {
     let max_text = (width - SWATCH_W - SWATCH_GAP - 20).max(60);
-    let mut rows: Vec<Vec<(usize, i32, String)>> = Vec::new();
+    let mut rows: Vec<Vec<Placed>> = Vec::new();
     let mut used = 0;
     for (i, item) in items.iter().enumerate() {
-        let text = truncate(&f, &item.label, max_text);
-        let w = SWATCH_W + SWATCH_GAP + measure(&f, &text).0;
+        let fit = fit_text(&item.label, style::LEGEND, false, max_text, 3);
+        let f = font(fit.size);
+        let text_w = fit.lines.iter().map(|l| measure(&f, l).0).max().unwrap_or(0);
+        let w = SWATCH_W + SWATCH_GAP + text_w;
         let fits = used == 0 || used + ITEM_GAP + w <= width;
         if rows.is_empty() || !fits {
             rows.push(Vec::new());
@@ -327,10 +443,15 @@ fn legend_rows(items: &[LegendItem], width: i32) -> Vec<Vec<(usize, i32, String)
         }
         used += if used == 0 { w } else { ITEM_GAP + w };
         if let Some(row) = rows.last_mut() {
-            row.push((i, w, text));
+            row.push((i, w, fit.size, fit.lines));
         }
     }
     rows
+}
+
+fn row_height(row: &[Placed]) -> i32 {
+    let lines = row.iter().map(|p| p.3.len()).max().unwrap_or(1).max(1) as i32;
+    legend_line_h() + (lines - 1) * (style::LEGEND * 1.2) as i32
 }
 
 /// Height needed by the legend of `items` in a strip `width` pixels wide.
@@ -338,39 +459,83 @@ pub(crate) fn legend_height(items: &[LegendItem], width: u32) -> u32 {
     if items.is_empty() {
         return 0;
     }
-    let rows = legend_rows(items, width as i32 - 80).len() as i32;
-    (rows * legend_row_h() + 16) as u32
+    let rows = legend_rows(items, width as i32 - 80);
+    (rows.iter().map(|r| row_height(r)).sum::<i32>() + 16) as u32
+}
+
+/// Draws a line from `a` to `b` in pixel coordinates with pattern `dash`.
+pub(crate) fn styled_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pts: Vec<(i32, i32)>,
+    style: ShapeStyle,
+    dash: Dash,
+) -> Result<(), PlotError> {
+    match dash.pattern() {
+        None => area.draw(&PathElement::new(pts, style))?,
+        Some((on, off)) => area.draw(&DashedPathElement::new(pts, on, off, style))?,
+    }
+    Ok(())
+}
+
+/// Draws a filled marker of radius `r` centred on pixel `c` of `area`.
+pub(crate) fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: (i32, i32),
+    r: i32,
+    color: RGBColor,
+    marker: Marker,
+) -> Result<(), PlotError> {
+    match marker {
+        Marker::Circle => area.draw(&Circle::new(c, r, color.filled()))?,
+        Marker::Square => {
+            let h = r * 9 / 10;
+            area.draw(&Rectangle::new([(c.0 - h, c.1 - h), (c.0 + h, c.1 + h)], color.filled()))?
+        }
+        Marker::Triangle => {
+            let h = r * 6 / 5;
+            area.draw(&Polygon::new(vec![(c.0, c.1 - h), (c.0 + h, c.1 + h * 3 / 4), (c.0 - h, c.1 + h * 3 / 4)], color.filled()))?
+        }
+    }
+    Ok(())
 }
 
 /// Draws a legend, rows centred horizontally, in `area`.
 pub(crate) fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, items: &[LegendItem]) -> Result<(), PlotError> {
     let (w, _) = area.dim_in_pixel();
     let rows = legend_rows(items, w as i32 - 80);
-    let row_h = legend_row_h();
-    let f = font(style::LEGEND);
-    for (r, row) in rows.iter().enumerate() {
-        let total: i32 = row.iter().map(|(_, w, _)| *w).sum::<i32>() + ITEM_GAP * (row.len() as i32 - 1);
+    let mut top = 8;
+    for row in &rows {
+        let row_h = row_height(row);
+        let total: i32 = row.iter().map(|p| p.1).sum::<i32>() + ITEM_GAP * (row.len() as i32 - 1);
         let mut x = (w as i32 - total) / 2;
-        let cy = 8 + r as i32 * row_h + row_h / 2;
-        for (i, iw, text) in row {
+        let cy = top + legend_line_h() / 2;
+        for (i, iw, size, lines) in row {
             let item = &items[*i];
             let c = item.color;
+            let line = vec![(x, cy), (x + SWATCH_W, cy)];
             match item.swatch {
-                Swatch::Line => {
-                    area.draw(&PathElement::new(vec![(x, cy), (x + SWATCH_W, cy)], c.stroke_width(style::LINE_WIDTH + 1)))?;
-                }
+                Swatch::Line => styled_path(area, line, c.stroke_width(style::LINE_WIDTH + 1), item.dash)?,
                 Swatch::LineBand => {
                     area.draw(&Rectangle::new([(x, cy - 13), (x + SWATCH_W, cy + 13)], c.mix(style::BAND_ALPHA).filled()))?;
-                    area.draw(&PathElement::new(vec![(x, cy), (x + SWATCH_W, cy)], c.stroke_width(style::LINE_WIDTH + 1)))?;
+                    styled_path(area, line, c.stroke_width(style::LINE_WIDTH + 1), item.dash)?;
                 }
                 Swatch::Fill => {
                     area.draw(&Rectangle::new([(x + 8, cy - 17), (x + SWATCH_W - 8, cy + 17)], c.filled()))?;
                 }
+                Swatch::Point => {
+                    area.draw(&PathElement::new(vec![(x + 8, cy), (x + SWATCH_W - 8, cy)], c.stroke_width(3)))?;
+                    draw_marker(area, (x + SWATCH_W / 2, cy), 10, c, item.marker)?;
+                }
             }
-            let style = f.color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
-            area.draw(&Text::new(text.clone(), (x + SWATCH_W + SWATCH_GAP, cy), style))?;
+            let f = font(*size);
+            for (k, text) in lines.iter().enumerate() {
+                let style = f.color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+                let y = cy + k as i32 * (style::LEGEND * 1.2) as i32;
+                area.draw(&Text::new(text.clone(), (x + SWATCH_W + SWATCH_GAP, y), style))?;
+            }
             x += iw + ITEM_GAP;
         }
+        top += row_h;
     }
     Ok(())
 }
@@ -414,18 +579,31 @@ impl Frame<'_> {
 }
 
 /// Builds a chart on `area` with light grid lines, tick labels and axis
-/// descriptions as given by `frame`.
+/// descriptions as given by `frame`. The descriptions are fitted to the
+/// plot's width and height (shrunk, or wrapped onto a second line with the
+/// label area grown to match), so they are never cut off.
 pub(crate) fn build_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     frame: &Frame,
 ) -> Result<ChartContext<'a, DB, Coord>, PlotError> {
+    let (aw, ah) = area.dim_in_pixel();
+    let x_label = frame.x_label.replace('_', " ");
+    let y_label = frame.y_label.replace('_', " ");
+    let one_line = (style::LABEL * 1.2 / 1.24) as i32;
+    let fit = |label: &str, len: i32| (!label.is_empty()).then(|| fit_text(label, style::LABEL, false, len - 20, 2));
+    let y_fit = fit(&y_label, ah as i32 - frame.margin_top as i32 - frame.x_area_height() as i32 - 4);
+    let y_extra = y_fit.as_ref().map_or(0, |f| (f.height(1.2) - one_line).max(0));
+    let y_area = frame.y_area_width() as i32 + y_extra;
+    let x_fit = fit(&x_label, aw as i32 - y_area - 6 - frame.margin_right as i32);
+    let x_extra = x_fit.as_ref().map_or(0, |f| (f.height(1.2) - one_line).max(0));
+    let x_area = frame.x_area_height() as i32 + x_extra;
     let mut chart = ChartBuilder::on(area)
         .margin_top(frame.margin_top)
         .margin_right(frame.margin_right)
         .margin_left(6)
         .margin_bottom(4)
-        .x_label_area_size(frame.x_area_height())
-        .y_label_area_size(frame.y_area_width())
+        .x_label_area_size(x_area as u32)
+        .y_label_area_size(y_area as u32)
         .build_cartesian_2d(frame.x.coord(), frame.y.coord())?;
     {
         let xfmt = |v: &f64| frame.x.label(*v);
@@ -435,7 +613,6 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
             .y_label_formatter(&yfmt)
             .x_label_style(font(style::TICK).color(&INK))
             .y_label_style(font(style::TICK).color(&INK))
-            .axis_desc_style(font(style::LABEL).color(&INK))
             .bold_line_style(GRID.stroke_width(1))
             .light_line_style(TRANSPARENT)
             .axis_style(INK.stroke_width(2))
@@ -443,13 +620,28 @@ pub(crate) fn build_chart<'a, DB: DrawingBackend>(
         if !frame.x_grid {
             mesh.disable_x_mesh();
         }
-        if !frame.x_label.is_empty() {
-            mesh.x_desc(frame.x_label);
-        }
-        if !frame.y_label.is_empty() {
-            mesh.y_desc(frame.y_label);
-        }
         mesh.draw()?;
+    }
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let (bx, by) = area.get_base_pixel();
+    if let Some(f) = x_fit {
+        let step = (f.size * 1.2 / 1.24) as i32;
+        let n = f.lines.len() as i32;
+        let bottom = yr.end + x_area - 6;
+        for (k, line) in f.lines.iter().enumerate() {
+            let style = font(f.size).color(&INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let y = bottom - (n - 1 - k as i32) * step;
+            area.draw(&Text::new(line.clone(), ((xr.start + xr.end) / 2 - bx, y - by), style))?;
+        }
+    }
+    if let Some(f) = y_fit {
+        let step = (f.size * 1.2 / 1.24) as i32;
+        let left = xr.start - y_area + 4;
+        for (k, line) in f.lines.iter().enumerate() {
+            let style = font(f.size).transform(FontTransform::Rotate270).color(&INK).pos(Pos::new(HPos::Center, VPos::Top));
+            let x = left + k as i32 * step;
+            area.draw(&Text::new(line.clone(), (x - bx, (yr.start + yr.end) / 2 - by), style))?;
+        }
     }
     Ok(chart)
 }
@@ -468,75 +660,38 @@ pub(crate) fn draw_no_data<DB: DrawingBackend>(chart: &ChartContext<DB, Coord>, 
 /// How category labels under a bar chart are drawn.
 #[derive(Debug, Clone)]
 pub(crate) enum Categories {
-    /// Horizontal, each label split into one or more lines.
+    /// Horizontal, each label wrapped at spaces into one or more lines.
     Lines(Vec<Vec<String>>),
-    /// Rotated to read bottom-to-top, shortened if needed.
-    Vertical(Vec<String>),
+    /// Rotated to read bottom-to-top, shrunk or wrapped (into lines side by
+    /// side) if needed, never shortened.
+    Vertical(Vec<Fitted>),
 }
 
 /// Longest vertical category label, in pixels.
 const MAX_VERTICAL: i32 = 330;
 
-/// Splits `label` into words, keeping `_` and `-` at the end of a word and
-/// dropping spaces.
-fn words(label: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for c in label.chars() {
-        if c == ' ' {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-        } else {
-            cur.push(c);
-            if c == '_' || c == '-' || c == '/' {
-                out.push(std::mem::take(&mut cur));
-            }
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// Greedy wrap of `label` into lines at most `width` wide; `None` if a word
-/// does not fit or more than `max_lines` lines are needed.
-fn wrap(f: &FontDesc, label: &str, width: i32, max_lines: usize) -> Option<Vec<String>> {
-    let mut lines: Vec<String> = Vec::new();
-    for w in words(label) {
-        if measure(f, &w).0 > width {
-            return None;
-        }
-        match lines.last_mut() {
-            Some(last) => {
-                let joined = if last.ends_with(['_', '-', '/']) { format!("{last}{w}") } else { format!("{last} {w}") };
-                if measure(f, &joined).0 <= width {
-                    *last = joined;
-                } else {
-                    lines.push(w);
-                }
-            }
-            None => lines.push(w),
-        }
-    }
-    if lines.len() > max_lines {
-        return None;
-    }
-    if lines.is_empty() {
-        lines.push(String::new());
-    }
-    Some(lines)
-}
-
 /// Chooses how to draw `labels` centred in slots `slot` pixels wide.
 pub(crate) fn layout_categories(labels: &[String], slot: i32) -> Categories {
     let f = font(style::TICK);
     let width = slot - 12;
-    let wrapped: Option<Vec<Vec<String>>> = labels.iter().map(|l| wrap(&f, l, width, 3)).collect();
+    let wrapped: Option<Vec<Vec<String>>> = labels
+        .iter()
+        .map(|l| {
+            wrap_words(&f, l, width).filter(|lines| lines.len() <= 3).map(|mut v| {
+                if v.is_empty() {
+                    v.push(String::new());
+                }
+                v
+            })
+        })
+        .collect();
     match wrapped {
         Some(lines) => Categories::Lines(lines),
-        None => Categories::Vertical(labels.iter().map(|l| truncate(&f, l, MAX_VERTICAL)).collect()),
+        None => {
+            // As many rotated lines side by side as the slot has room for.
+            let lines = (slot / (style::TICK * 1.15 / 1.24) as i32).clamp(1, 4) as usize;
+            Categories::Vertical(labels.iter().map(|l| fit_paragraph(l, style::TICK, false, MAX_VERTICAL, lines)).collect())
+        }
     }
 }
 
@@ -546,10 +701,9 @@ fn line_height() -> i32 {
 
 /// Height the category labels need below the axis.
 pub(crate) fn categories_height(c: &Categories) -> u32 {
-    let f = font(style::TICK);
     let h = match c {
         Categories::Lines(l) => l.iter().map(Vec::len).max().unwrap_or(1) as i32 * line_height(),
-        Categories::Vertical(l) => l.iter().map(|s| measure(&f, s).0).max().unwrap_or(0),
+        Categories::Vertical(l) => l.iter().flat_map(|fit| fit.lines.iter().map(|s| measure(&font(fit.size), s).0)).max().unwrap_or(0),
     };
     (h + 28) as u32
 }
@@ -573,9 +727,15 @@ pub(crate) fn draw_categories<DB: DrawingBackend>(
             }
         }
         Categories::Vertical(labels) => {
-            for (label, &cx) in labels.iter().zip(centers) {
-                let style = f.transform(FontTransform::Rotate270).color(&INK).pos(Pos::new(HPos::Right, VPos::Center));
-                text_at(area, label, (cx, y + 14), style)?;
+            for (fit, &cx) in labels.iter().zip(centers) {
+                let f = font(fit.size);
+                let step = (fit.size * 1.15 / 1.24) as i32;
+                let n = fit.lines.len() as i32;
+                for (k, line) in fit.lines.iter().enumerate() {
+                    let x = cx - step * (n - 1) / 2 + k as i32 * step;
+                    let style = f.transform(FontTransform::Rotate270).color(&INK).pos(Pos::new(HPos::Right, VPos::Center));
+                    text_at(area, line, (x, y + 14), style)?;
+                }
             }
         }
     }

@@ -15,16 +15,36 @@
 //!
 //! Colours follow the Okabe–Ito colour-blind-safe palette in a fixed order
 //! (blue, vermillion, green, orange, sky blue, purple, black, yellow), so the
-//! `i`-th series has the same colour in every figure; heat maps use viridis.
-//! Text uses the embedded DejaVu Sans fonts, so rendering needs no system
-//! fonts.
+//! `i`-th series has the same colour in every figure; from the seventh series
+//! on lines are dashed, from the thirteenth dotted. Heat maps use viridis, or
+//! a diverging blue–red map centred on 0 for differences. Text uses the
+//! embedded DejaVu Sans fonts, so rendering needs no system fonts, and is
+//! never cut short: long titles, labels and legend entries are wrapped at
+//! spaces or shrunk. Scenario names are shown with underscores as spaces,
+//! parameter paths and metric names with their human names from [`labels`].
+//!
+//! Two layers of API: the original functions ([`time_series`], [`bars`],
+//! [`heatmap`], ...) take plain arguments; the typed functions
+//! ([`line_figure`], [`panel_figure`], the paradox figures
+//! [`sanction_by_class`], [`blame_ratio`], [`paired_differences`],
+//! [`sanction_by_effort`], and [`heatmap_figure`], [`sobol_figure`],
+//! [`morris_figure`]) take a struct that also carries a [`FigureInfo`]:
+//! replications, window and interval kind, stated in a caption under the
+//! plot, with a warning when there are fewer than [`FEW_REPLICATIONS`]
+//! replications. docs/FIGURES.md describes every figure kind.
 
 mod bars;
+#[cfg(test)]
+mod figure_tests;
 mod heatmap;
+pub mod labels;
 mod layout;
 mod output;
+mod paradox;
 mod scatter;
+mod sensitivity;
 mod series;
+mod spec;
 mod style;
 #[cfg(test)]
 mod tests;
@@ -33,6 +53,10 @@ mod text;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use spec::{
+    BarFigure, BlameRatio, ClassSanctions, DiffPanel, EffortSanctions, FigureInfo, HeatmapFigure, Interval, LineFigure, MorrisFigure,
+    PairedDifferences, Panel, PanelFigure, RefLine, SharesFigure, SobolFigure, YRange, FEW_REPLICATIONS,
+};
 pub use style::viridis;
 
 /// Why a figure could not be produced.
@@ -161,7 +185,7 @@ pub struct Bar {
 /// returns their paths.
 pub fn time_series(stem: &Path, title: &str, x_label: &str, y_label: &str, series: &[Band]) -> Result<Vec<PathBuf>, PlotError> {
     series.iter().try_for_each(Band::validate)?;
-    output::render(stem, &series::TimeSeries { title, x_label, y_label, series })
+    output::render(stem, &series::LineChart(&series::untyped_line(title, x_label, y_label, series)))
 }
 
 /// Small multiples: a grid of time-series panels, `columns` wide, sharing one
@@ -178,7 +202,14 @@ pub fn panel_time_series(
     columns: usize,
 ) -> Result<Vec<PathBuf>, PlotError> {
     panels.iter().flat_map(|(_, bands)| bands.iter()).try_for_each(Band::validate)?;
-    output::render(stem, &series::PanelTimeSeries { title, x_label, panels, columns })
+    let fig = PanelFigure {
+        info: FigureInfo::titled(title),
+        x_label: labels::label_of(x_label),
+        panels: panels.iter().map(|(t, s)| Panel { title: t.clone(), series: s.clone() }).collect(),
+        columns,
+        ..PanelFigure::default()
+    };
+    output::render(stem, &series::PanelChart(&fig))
 }
 
 /// Stacked area chart of shares (e.g. avoiding / minimal / diligent cadres)
@@ -189,7 +220,7 @@ pub fn panel_time_series(
 /// non-finite are left as gaps. Writes `<stem>.png` and `<stem>.svg`.
 pub fn stacked_shares(stem: &Path, title: &str, x_label: &str, x: &[f64], layers: &[Layer]) -> Result<Vec<PathBuf>, PlotError> {
     series::validate_layers("stacked shares", x, layers)?;
-    output::render(stem, &series::StackedShares { title, x_label, x, layers })
+    output::render(stem, &series::StackedShares { title, x_label, x, layers, caption: Vec::new() })
 }
 
 /// A grid of [`stacked_shares`] panels, one per scenario, `columns` wide,
@@ -208,7 +239,7 @@ pub fn stacked_shares_panels(
     for (name, x, layers) in panels {
         series::validate_layers(name, x, layers)?;
     }
-    output::render(stem, &series::StackedSharesPanels { title, x_label, panels, columns })
+    output::render(stem, &series::StackedSharesPanels { title, x_label, panels, columns, caption: Vec::new() })
 }
 
 /// Vertical bars with error whiskers, one per category, labelled on the x
@@ -218,7 +249,8 @@ pub fn stacked_shares_panels(
 /// matching the series colours of the other figures; more bars are all drawn
 /// in the first colour. Writes `<stem>.png` and `<stem>.svg`.
 pub fn bars(stem: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Result<Vec<PathBuf>, PlotError> {
-    output::render(stem, &bars::Bars { title, y_label, bars })
+    let y_label = labels::label_of(y_label);
+    output::render(stem, &bars::Bars { title, y_label: &y_label, bars, caption: Vec::new(), proportion: false })
 }
 
 /// Grouped bars with whiskers: one group per entry of `groups` on the x axis
@@ -243,7 +275,8 @@ pub fn grouped_bars(
             )));
         }
     }
-    output::render(stem, &bars::GroupedBars { title, y_label, groups, series })
+    let groups: Vec<String> = groups.iter().map(|g| labels::scenario_label(&labels::label_of(g))).collect();
+    output::render(stem, &bars::GroupedBars { title, y_label, groups: &groups, series, caption: Vec::new() })
 }
 
 /// Heat map of `z[iy][ix]` over the grid `xs` × `ys`, coloured with viridis
@@ -264,8 +297,17 @@ pub fn heatmap(
     z: &[Vec<f64>],
     z_label: &str,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    heatmap::validate(xs, ys, z)?;
-    output::render(stem, &heatmap::Heatmap { title, x_label, y_label, xs, ys, z, z_label })
+    let fig = HeatmapFigure {
+        info: FigureInfo::titled(title),
+        x_label: labels::label_of(x_label),
+        y_label: labels::label_of(y_label),
+        xs: xs.to_vec(),
+        ys: ys.to_vec(),
+        z: z.to_vec(),
+        z_label: labels::label_of(z_label),
+        ..HeatmapFigure::default()
+    };
+    heatmap_figure(stem, &fig)
 }
 
 /// Scatter plot whose points are each labelled with a name (e.g. Morris μ*
@@ -281,5 +323,125 @@ pub fn scatter_labelled(
     y_label: &str,
     points: &[(String, f64, f64)],
 ) -> Result<Vec<PathBuf>, PlotError> {
-    output::render(stem, &scatter::Scatter { title, x_label, y_label, points })
+    let points: Vec<(String, f64, f64)> = points.iter().map(|(n, x, y)| (labels::scenario_label(&labels::label_of(n)), *x, *y)).collect();
+    let fig = scatter::Scatter { title, x_label, y_label, points: &points, x_err: &[], rays: &[], caption: Vec::new() };
+    output::render(stem, &fig)
+}
+
+/// A line chart with intervals, its y axis chosen by `fig.y_range`, optional
+/// reference lines and a caption stating replications, window and interval
+/// kind. Writes `<stem>.png` and `<stem>.svg`.
+pub fn line_figure(stem: &Path, fig: &LineFigure) -> Result<Vec<PathBuf>, PlotError> {
+    fig.series.iter().try_for_each(Band::validate)?;
+    output::render(stem, &series::LineChart(fig))
+}
+
+/// Small multiples of line charts sharing a legend, an x description and a
+/// caption; a series keeps its colour (by label) in every panel. Writes
+/// `<stem>.png` and `<stem>.svg`.
+pub fn panel_figure(stem: &Path, fig: &PanelFigure) -> Result<Vec<PathBuf>, PlotError> {
+    fig.panels.iter().flat_map(|p| &p.series).try_for_each(Band::validate)?;
+    output::render(stem, &series::PanelChart(fig))
+}
+
+/// Sanction rate of each effort class (avoiders, minimal, diligent, or
+/// however many classes are given) over time with intervals, on a fixed
+/// [0, 1] axis; one panel per scenario (a single scenario gets one chart).
+/// Writes `<stem>.png` and `<stem>.svg`.
+pub fn sanction_by_class(stem: &Path, fig: &ClassSanctions) -> Result<Vec<PathBuf>, PlotError> {
+    fig.scenarios.iter().flat_map(|p| &p.series).try_for_each(Band::validate)?;
+    paradox::sanction_by_class(stem, fig)
+}
+
+/// Blame ratio (sanction rate of the diligent over that of avoiders) over
+/// time, one line per scenario, on an axis from 0 with a dashed reference
+/// line at 1 (equal rates). Writes `<stem>.png` and `<stem>.svg`.
+pub fn blame_ratio(stem: &Path, fig: &BlameRatio) -> Result<Vec<PathBuf>, PlotError> {
+    fig.series.iter().try_for_each(Band::validate)?;
+    paradox::blame_ratio(stem, fig)
+}
+
+/// Paired differences Δ of several metrics between each scenario and the
+/// baseline: one panel per metric, one point with its interval per
+/// scenario, a line at zero. Writes `<stem>.png` and `<stem>.svg`.
+pub fn paired_differences(stem: &Path, fig: &PairedDifferences) -> Result<Vec<PathBuf>, PlotError> {
+    output::render(stem, &paradox::Differences(fig))
+}
+
+/// Sanction probability per period against substantive work s, with x
+/// ticks at the levels of the action grid, on a fixed [0, 1] axis; one line
+/// per scenario. Writes `<stem>.png` and `<stem>.svg`.
+pub fn sanction_by_effort(stem: &Path, fig: &EffortSanctions) -> Result<Vec<PathBuf>, PlotError> {
+    fig.series.iter().try_for_each(Band::validate)?;
+    paradox::sanction_by_effort(stem, fig)
+}
+
+/// Heat map with a fully visible colour bar, an optional outlined cell,
+/// cell values on small grids and, for differences, a diverging colour map
+/// centred on 0. Writes `<stem>.png` and `<stem>.svg`.
+pub fn heatmap_figure(stem: &Path, fig: &HeatmapFigure) -> Result<Vec<PathBuf>, PlotError> {
+    heatmap::validate(&fig.xs, &fig.ys, &fig.z)?;
+    if let Some((ix, iy)) = fig.marked {
+        if ix >= fig.xs.len() || iy >= fig.ys.len() {
+            return Err(PlotError::InvalidInput(format!(
+                "heatmap: marked cell ({ix}, {iy}) is outside the {} × {} grid",
+                fig.xs.len(),
+                fig.ys.len()
+            )));
+        }
+    }
+    output::render(stem, &heatmap::Heatmap(fig))
+}
+
+/// Sobol' indices as grouped bars (S1 and ST with intervals), parameters
+/// ranked by total effect as in the table and named by their labels; the
+/// caption states N and the replications. Writes `<stem>.png` and
+/// `<stem>.svg`.
+pub fn sobol_figure(stem: &Path, fig: &SobolFigure) -> Result<Vec<PathBuf>, PlotError> {
+    sensitivity::sobol(stem, fig)
+}
+
+/// Morris screening: μ* with its interval (horizontal whisker) against σ,
+/// one labelled point per parameter, and dashed reference lines σ/μ* = 0.1,
+/// 0.5 and 1. Writes `<stem>.png` and `<stem>.svg`.
+pub fn morris_figure(stem: &Path, fig: &MorrisFigure) -> Result<Vec<PathBuf>, PlotError> {
+    sensitivity::morris(stem, fig)
+}
+
+/// Stacked shares of cadre types over time with a caption: one chart for a
+/// single panel (the scenario is named in the caption), a grid of panels
+/// otherwise. Writes `<stem>.png` and `<stem>.svg`.
+pub fn shares_figure(stem: &Path, fig: &SharesFigure) -> Result<Vec<PathBuf>, PlotError> {
+    for (name, x, layers) in &fig.panels {
+        series::validate_layers(name, x, layers)?;
+    }
+    if let [(name, x, layers)] = fig.panels.as_slice() {
+        let mut info = fig.info.clone();
+        if !name.is_empty() {
+            info.notes.insert(0, format!("scenario: {}", labels::scenario_label(name)));
+        }
+        let chart = series::StackedShares { title: &info.title, x_label: &fig.x_label, x, layers, caption: info.caption(&[]) };
+        return output::render(stem, &chart);
+    }
+    let columns = if fig.columns == 0 { 2 } else { fig.columns };
+    let chart = series::StackedSharesPanels {
+        title: &fig.info.title,
+        x_label: &fig.x_label,
+        panels: &fig.panels,
+        columns,
+        caption: fig.info.caption(&[]),
+    };
+    output::render(stem, &chart)
+}
+
+/// Bars with whiskers (one per scenario, say) with a caption; with
+/// `YRange::Proportion` the axis is fixed at [0, 1] and whiskers are clipped
+/// to it (the caption says so). Writes `<stem>.png` and `<stem>.svg`.
+pub fn bar_figure(stem: &Path, fig: &BarFigure) -> Result<Vec<PathBuf>, PlotError> {
+    let proportion = fig.y_range == YRange::Proportion;
+    let outside = fig.bars.iter().flat_map(|b| [b.mean, b.low, b.high]).any(|v| v.is_finite() && !(0.0..=1.0).contains(&v));
+    let notes: Vec<String> = (proportion && outside).then(|| "intervals clipped to [0, 1]".to_string()).into_iter().collect();
+    let chart =
+        bars::Bars { title: &fig.info.title, y_label: &fig.y_label, bars: &fig.bars, caption: fig.info.caption(&notes), proportion };
+    output::render(stem, &chart)
 }

@@ -36,6 +36,11 @@ pub(crate) const PANEL_TITLE: f64 = 35.0;
 /// Point labels of scatter plots and other annotations.
 pub(crate) const ANNOTATION: f64 = 29.0;
 
+/// Captions (replications, window, interval kind, notes).
+pub(crate) const CAPTION: f64 = 29.0;
+/// Cell values printed on small heat maps.
+pub(crate) const CELL_VALUE: f64 = 25.0;
+
 /// Stroke width of data lines.
 pub(crate) const LINE_WIDTH: u32 = 4;
 /// Opacity of interval bands.
@@ -45,6 +50,10 @@ pub(crate) const BAND_ALPHA: f64 = 0.22;
 pub(crate) const GRID: RGBColor = RGBColor(222, 222, 222);
 /// Near-black used for text and axes.
 pub(crate) const INK: RGBColor = RGBColor(25, 25, 25);
+/// Dark grey of caption text.
+pub(crate) const CAPTION_INK: RGBColor = RGBColor(70, 70, 70);
+/// Vermillion of warnings in captions (few replications).
+pub(crate) const WARNING: RGBColor = RGBColor(0xB0, 0x3A, 0x00);
 /// Neutral grey for missing (NaN) heat-map cells; absent from viridis.
 pub(crate) const MISSING: RGBColor = RGBColor(190, 190, 190);
 
@@ -64,6 +73,64 @@ pub(crate) const PALETTE: [RGBColor; 8] = [
 /// Colour of the `i`-th series or layer (the palette repeats after eight).
 pub(crate) fn series_color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
+}
+
+/// Series drawn solid before lines switch to dashes, then to dots.
+pub(crate) const SOLID_SERIES: usize = 6;
+
+/// Line pattern of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dash {
+    /// A continuous line.
+    Solid,
+    /// Long dashes.
+    Dashed,
+    /// Short dashes.
+    Dotted,
+}
+
+impl Dash {
+    /// `(dash, gap)` lengths in pixels, `None` for a solid line.
+    pub fn pattern(self) -> Option<(i32, i32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((18, 10)),
+            Dash::Dotted => Some((5, 8)),
+        }
+    }
+}
+
+/// Shape of a point marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    /// A filled circle.
+    Circle,
+    /// A filled square.
+    Square,
+    /// A filled triangle pointing up.
+    Triangle,
+}
+
+/// Marker of the `i`-th series in point figures: circles for the first
+/// eight (one per palette colour), then squares, then triangles, so that
+/// points never share both colour and shape.
+pub(crate) fn series_marker(i: usize) -> Marker {
+    match (i / PALETTE.len()) % 3 {
+        0 => Marker::Circle,
+        1 => Marker::Square,
+        _ => Marker::Triangle,
+    }
+}
+
+/// Line pattern of the `i`-th series: the first six are solid, the next six
+/// dashed, the next six dotted, so that with more series than distinct
+/// colours no two lines look alike.
+pub(crate) fn series_dash(i: usize) -> Dash {
+    match (i / SOLID_SERIES) % 3 {
+        0 => Dash::Solid,
+        1 => Dash::Dashed,
+        _ => Dash::Dotted,
+    }
 }
 
 /// The embedded fonts parsed for direct glyph rasterisation, `None` if they

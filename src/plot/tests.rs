@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::layout::{self, Axis};
 use super::output::{self, Figure};
-use super::series::TimeSeries;
+use super::series::{untyped_line, LineChart};
 use super::text::CrispText;
 use super::*;
 
@@ -124,7 +124,7 @@ fn every_function_writes_png_and_svg() {
     let pts = vec![("audit_probability".to_string(), 0.4, 0.3), ("penalty".to_string(), 0.2, 0.1), ("noise".to_string(), 0.01, 0.02)];
     let p = scatter_labelled(&stem, "Morris screening", "mu*", "sigma", &pts).unwrap();
     let svg = check_outputs(&p, &stem, "Morris screening");
-    assert!(svg.contains("audit_probability") && svg.contains("noise"));
+    assert!(svg.contains("audit probability") && svg.contains("noise"));
 
     no_temp_files(d);
 }
@@ -339,8 +339,9 @@ fn dark_pixels(buf: &[u8], w: u32, rows: std::ops::Range<u32>) -> usize {
 #[test]
 fn png_text_is_actually_drawn() {
     let series = [band("", 20, 0.0)];
-    let with_title = TimeSeries { title: "A title that must show up", x_label: "", y_label: "", series: &series };
-    let without = TimeSeries { title: "", ..with_title };
+    let with_title = LineChart(&untyped_line("A title that must show up", "", "", &series));
+    let untitled = untyped_line("", "", "", &series);
+    let without = LineChart(&untitled);
     let (buf, w, _) = raster(&with_title);
     let inked = dark_pixels(&buf, w, 0..layout::title_height("x"));
     assert!(inked > 2000, "title strip has only {inked} dark pixels");

@@ -7,12 +7,56 @@
 //! rasterises text itself: glyphs at their true sub-pixel positions with
 //! kerning, an em of `size / 1.24` pixels and the same baseline rules as the
 //! SVG backend, so that the PNG and SVG files of a figure agree.
+//!
+//! While [`record_text`] runs a closure, every piece of text drawn on the
+//! current thread is also recorded with its pixel bounding box (before any
+//! clipping at the canvas edge), so tests can check that no text is cut off.
 
 use ab_glyph::{point, Font, FontRef, Glyph, PxScale, ScaleFont};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind, FontStyle};
 
+use std::cell::RefCell;
+
 use super::style;
+
+/// The text of one `draw_text` call and the pixel box its glyphs cover,
+/// `x0..x1` × `y0..y1` (exclusive ends), in canvas coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TextBox {
+    pub text: String,
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+}
+
+thread_local! {
+    static RECORDED: RefCell<Option<Vec<TextBox>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns its result with the boxes of all text drawn on this
+/// thread meanwhile through [`CrispText`].
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn record_text<R>(f: impl FnOnce() -> R) -> (R, Vec<TextBox>) {
+    let outer = RECORDED.with(|r| r.borrow_mut().replace(Vec::new()));
+    let out = f();
+    let boxes = RECORDED.with(|r| std::mem::replace(&mut *r.borrow_mut(), outer)).unwrap_or_default();
+    (out, boxes)
+}
+
+fn record(text: &str, pixels: &[(i32, i32)]) {
+    RECORDED.with(|r| {
+        if let Some(list) = r.borrow_mut().as_mut() {
+            let b = pixels
+                .iter()
+                .fold((i32::MAX, i32::MAX, i32::MIN, i32::MIN), |b, &(x, y)| (b.0.min(x), b.1.min(y), b.2.max(x + 1), b.3.max(y + 1)));
+            if !pixels.is_empty() {
+                list.push(TextBox { text: text.to_string(), x0: b.0, y0: b.1, x1: b.2, y1: b.3 });
+            }
+        }
+    });
+}
 
 /// A backend whose text is drawn by this module (see the module docs).
 pub(crate) struct CrispText<B>(pub B);
@@ -155,9 +199,18 @@ impl<B: DrawingBackend> DrawingBackend for CrispText<B> {
                 });
             }
         }
-        for (ox, oy, cov) in pixels {
-            let (tx, ty) = trans.transform(ox, oy);
-            let (x, y) = (pos.0 + tx, pos.1 + ty);
+        let placed: Vec<(i32, i32, f32)> = pixels
+            .into_iter()
+            .map(|(ox, oy, cov)| {
+                let (tx, ty) = trans.transform(ox, oy);
+                (pos.0 + tx, pos.1 + ty, cov)
+            })
+            .collect();
+        if RECORDED.with(|r| r.borrow().is_some()) {
+            let inked: Vec<(i32, i32)> = placed.iter().filter(|p| p.2 > 0.25).map(|p| (p.0, p.1)).collect();
+            record(text, &inked);
+        }
+        for (x, y, cov) in placed {
             if x >= 0 && y >= 0 && x < w as i32 && y < h as i32 {
                 let c = BackendColor { alpha: color.alpha * f64::from(cov), rgb: color.rgb };
                 self.0.draw_pixel((x, y), c)?;
