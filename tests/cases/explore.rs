@@ -172,7 +172,7 @@ fn explore_rejects_bad_requests_with_the_scenario_messages() {
     assert!(e["message"].as_str().unwrap_or("").contains("did you mean `regime.exempt`"), "{e}");
     let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"regime.penalty":"NaN"}}"#);
     assert_eq!((s, e["field"].as_str()), (422, Some("regime.penalty")), "{e}");
-    let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"population.townships":1000000,"population.cadres":100000}}"#);
+    let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"population.townships":100000,"population.cadres":100000}}"#);
     assert_eq!((s, e["field"].as_str()), (422, Some("population.cadres")), "{e}");
     let (s, e) = bad(r#"{"preset":"status_quo_veto","set":{"population.periods":100000}}"#);
     assert_eq!((s, e["field"].as_str()), (422, Some("population.periods")), "{e}");

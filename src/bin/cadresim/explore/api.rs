@@ -374,7 +374,7 @@ mod tests {
             |set: Json| Setup { preset: "status_quo_veto".into(), seed: 1, set: serde_json::from_value(set).unwrap(), reform: None };
         let e = scenario(&setup(json!({ "regime.exempt": 1.5 }))).unwrap_err();
         assert_eq!((e.status, e.field.as_str()), (422, "regime.exempt"));
-        assert_eq!(e.message, "--set regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
+        assert_eq!(e.message, "setting regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
         let e = scenario(&setup(json!({ "regime.exemt": 0.5 }))).unwrap_err();
         assert!(e.message.contains("did you mean `regime.exempt`"), "{}", e.message);
         let e = scenario(&setup(json!({ "population.cadres": 100, "population.townships": 1000 }))).unwrap_err();
