@@ -7,5 +7,5 @@ if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then
     exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
+[ "${CADRESIM_APT_UPDATED:-}" = 1 ] || apt-get update
 apt-get install -y --no-install-recommends chromium chromium-driver fonts-dejavu-core

@@ -11,6 +11,6 @@ if command -v slurmctld > /dev/null && command -v slurmd > /dev/null && command 
   exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
+[ "${CADRESIM_APT_UPDATED:-}" = 1 ] || apt-get update -q
 apt-get install -y -q --no-install-recommends slurm-wlm munge
 echo "install-slurm: installed SLURM $(dpkg-query -W -f '${Version}' slurm-client)"

@@ -246,7 +246,7 @@ pub enum Replotted {
     /// An experiment: its report, recomputed from the saved rows.
     Experiment {
         /// The results.
-        report: ExperimentReport,
+        report: Box<ExperimentReport>,
         /// The directory.
         dir: PathBuf,
     },
@@ -273,7 +273,7 @@ pub fn plot(dir: &Path) -> Result<Replotted, Error> {
             let staged = staging.path(&m.rows_file)?;
             std::fs::copy(dir.join(&m.rows_file), &staged).map_err(Error::io(&staged))?;
             let (report, dir) = report::finalize(&m, staging)?;
-            Ok(Replotted::Experiment { report, dir })
+            Ok(Replotted::Experiment { report: Box::new(report), dir })
         }
     }
 }

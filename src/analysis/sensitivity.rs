@@ -553,7 +553,7 @@ pub struct MorrisIndices {
 /// [`SensitivityError::SizeOverflow`] if the design size overflows.
 pub fn morris_design(trajectories: usize, k: usize, levels: usize, seed: u64) -> Result<Vec<Vec<f64>>, SensitivityError> {
     check_morris_shape(trajectories, k)?;
-    if levels < 2 || levels % 2 != 0 {
+    if levels < 2 || !levels.is_multiple_of(2) {
         return Err(SensitivityError::InvalidLevels { levels });
     }
     let rows = morris_rows(trajectories, k)?;

@@ -1340,9 +1340,9 @@ mod tests {
         let mut q = 2;
         let mut factors = Vec::new();
         while q * q <= n {
-            if n % q == 0 {
+            if n.is_multiple_of(q) {
                 factors.push(q);
-                while n % q == 0 {
+                while n.is_multiple_of(q) {
                     n /= q;
                 }
             }
