@@ -1,3 +1,4 @@
 //! Integration tests grouped by topic, one file each.
 
 mod experiments;
+mod python;
