@@ -19,8 +19,8 @@ fn python() -> PathBuf {
 fn python_package_pytest_suite_passes() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let py = python();
-    let ready = py.is_file()
-        && Command::new(&py).args(["-c", "import cadresim, pytest, pandas"]).output().is_ok_and(|o| o.status.success());
+    let ready =
+        py.is_file() && Command::new(&py).args(["-c", "import cadresim, pytest, pandas"]).output().is_ok_and(|o| o.status.success());
     if !ready {
         let why = format!("no Python environment with cadresim and pytest at {} (run .ci/install-python.sh)", py.display());
         assert!(std::env::var("CADRESIM_REQUIRE_COMPONENTS").as_deref() != Ok("1"), "required component missing: {why}");
