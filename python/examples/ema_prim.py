@@ -21,7 +21,7 @@ from _sizes import OUT, pick
 
 SIZE = pick({"population.townships": 4, "population.periods": 36}, {"population.townships": 10, "population.periods": 60})
 BASE = cs.Scenario("status_quo_veto", SIZE)
-SCENARIOS, POLICIES = pick((24, 5), (250, 12))
+EXPERIMENTS = pick(120, 3000)
 
 # Model inputs (EMA names) -> cadresim parameter paths.
 PATHS = {
@@ -64,7 +64,8 @@ model.outcomes = [ScalarOutcome(n) for n in ["blame_ratio", "s", "formalism", "o
 
 t = time.perf_counter()
 with SequentialEvaluator(model) as evaluator:
-    experiments, outcomes = evaluator.perform_experiments(scenarios=SCENARIOS, policies=POLICIES)
+    # combine="sample": every experiment draws its own uncertainties and levers (Latin hypercube).
+    experiments, outcomes = evaluator.perform_experiments(scenarios=EXPERIMENTS, policies=EXPERIMENTS, combine="sample")
 took = time.perf_counter() - t
 print(f"{len(experiments)} experiments in {took:.1f} s ({1000 * took / len(experiments):.1f} ms each)")
 
