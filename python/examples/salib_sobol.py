@@ -24,7 +24,7 @@ BOUNDS = {
     "appraisal.w_materials": (0.0, 1.0),
     "inspection.levels.merged.rate": (0.2, 3.0),
 }
-N = pick(16, 256)
+N = pick(16, 128)
 REPS = pick(1, 2)
 SIZE = pick({"population.townships": 4, "population.periods": 36}, {})
 METRIC = "s"
