@@ -57,24 +57,31 @@ pub fn write_run(
     }
     let mut files = staging.files().to_vec();
     files.push("manifest.json".into());
-    let (version, revision) = crate::build_info::version();
-    let manifest = RunManifest {
-        cadresim_version: version.into(),
-        source_revision: revision.into(),
-        command: "run".into(),
-        seed,
-        reps: results.len() as u64,
-        threads,
-        random_streams: RUN_STREAMS.into(),
-        files,
-        scenarios: vec![ScenarioEntry::of(scenario)],
-        details: RunDetails { window: p.window, periods: p.periods, cadres: p.total_cadres() },
-    };
+    let manifest = run_manifest(scenario, model, seed, threads, results.len() as u64, files);
     let value = serde_json::to_value(&manifest).map_err(|e| Error::Failed(format!("manifest: {e}")))?;
     staging.write("manifest.json", to_text(&value).as_bytes())?;
     let dir = staging.dir().to_path_buf();
     staging.commit()?;
     Ok(dir)
+}
+
+/// The manifest of a run of `reps` replications that wrote `files` (none for a run kept in
+/// memory, e.g. from Python).
+pub fn run_manifest(scenario: &Scenario, model: &Model, seed: u64, threads: usize, reps: u64, files: Vec<String>) -> RunManifest {
+    let p = &model.params;
+    let (version, revision) = crate::build_info::version();
+    RunManifest {
+        cadresim_version: version.into(),
+        source_revision: revision.into(),
+        command: "run".into(),
+        seed,
+        reps,
+        threads,
+        random_streams: RUN_STREAMS.into(),
+        files,
+        scenarios: vec![ScenarioEntry::of(scenario)],
+        details: RunDetails { window: p.window, periods: p.periods, cadres: p.total_cadres() },
+    }
 }
 
 /// The printed end-of-run table.

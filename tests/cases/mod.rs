@@ -5,3 +5,4 @@ mod explore;
 mod fuzz;
 mod hardening;
 mod library;
+mod python;
