@@ -4,5 +4,6 @@ mod experiments;
 mod explore;
 mod fuzz;
 mod hardening;
+mod integrity;
 mod library;
 mod python;
