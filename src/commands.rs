@@ -62,33 +62,13 @@ pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
     job.progress.finish();
     let (results, threads) = ran?;
     let results = results?;
-    check_finite(&results, &scenario)?;
+    crate::experiment::check_finite(&results, &scenario)?;
     let summary = summarise(&results, p.window);
     let dir = match staging {
         Some(st) => Some(report::run::write_run(st, &scenario, &model, seed, threads, &results, &summary)?),
         None => None,
     };
     Ok(RunOutcome { scenario, model, results, summary, threads, dir })
-}
-
-/// Refuses results in which a sum that must be finite is not (an overflow somewhere in the
-/// model), naming the scenario and the period.
-fn check_finite(results: &[RepResult], scenario: &Scenario) -> Result<(), Error> {
-    for r in results {
-        for (t, p) in r.periods.iter().enumerate() {
-            let a = &p.total;
-            let sums = [("utility", a.utility), ("score", a.score), ("output", a.y), ("s", a.s), ("m", a.m)];
-            if let Some((what, _)) = sums.iter().find(|(_, v)| !v.is_finite()) {
-                return Err(Error::Failed(format!(
-                    "{}: the simulation's {what} stopped being finite in replication {} period {}; the parameters are too extreme for the model (lower the gains, penalties or noise)",
-                    scenario.name,
-                    r.rep,
-                    t + 1
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Runs replications one after another, streaming one row per cadre and period to `path`

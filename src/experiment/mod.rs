@@ -238,6 +238,7 @@ impl Experiment {
     pub fn run_rows(&self, point: usize, rep: u64, job: Job<'_>) -> Result<Vec<Row>, Error> {
         let p = &self.points[point];
         let r = run_replication(&p.model, self.seed, rep, &job)?;
+        check_finite(std::slice::from_ref(&r), &p.scenario)?;
         let window = evaluate(&window_accum(&r, p.model.params.window));
         let mut rows = Vec::new();
         match self.record {
@@ -322,6 +323,26 @@ impl Experiment {
             details: self.details.clone(),
         }
     }
+}
+
+/// Refuses results in which a sum that must be finite is not (an overflow somewhere in the
+/// model), naming the scenario and the period.
+pub fn check_finite(results: &[crate::engine::RepResult], scenario: &Scenario) -> Result<(), Error> {
+    for r in results {
+        for (t, p) in r.periods.iter().enumerate() {
+            let a = &p.total;
+            let sums = [("utility", a.utility), ("score", a.score), ("output", a.y), ("s", a.s), ("m", a.m)];
+            if let Some((what, _)) = sums.iter().find(|(_, v)| !v.is_finite()) {
+                return Err(Error::Failed(format!(
+                    "{}: the simulation's {what} stopped being finite in replication {} period {}; the parameters are too extreme for the model (lower the gains, penalties or noise)",
+                    scenario.name,
+                    r.rep,
+                    t + 1
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Name of the rows file of a kind.
