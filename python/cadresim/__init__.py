@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from . import _cadresim
-from .errors import CadresimError, DataError, OutputError, ScenarioError, SimulationError, SpecError
+from .errors import CadresimError, DataError, OutputError, ResourceError, ScenarioError, SimulationError, SpecError
 
 __all__ = [
     "Scenario",
@@ -48,6 +48,7 @@ __all__ = [
     "SpecError",
     "DataError",
     "OutputError",
+    "ResourceError",
     "SimulationError",
     "__version__",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-__all__ = ["CadresimError", "ScenarioError", "SpecError", "DataError", "OutputError", "SimulationError"]
+__all__ = ["CadresimError", "ScenarioError", "SpecError", "DataError", "OutputError", "ResourceError", "SimulationError"]
 
 
 class CadresimError(Exception):
@@ -40,6 +40,11 @@ class DataError(CadresimError, ValueError):
 
 class OutputError(CadresimError, OSError):
     """Output could not be written."""
+
+
+class ResourceError(CadresimError, MemoryError):
+    """The work would not fit in this machine's memory; refused before it started (the message
+    gives the estimate and the memory available)."""
 
 
 class SimulationError(CadresimError, RuntimeError):

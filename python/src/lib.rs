@@ -122,6 +122,7 @@ fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::Output(o) => raise(py, "OutputError", o.to_string()),
         Error::Cancelled => PyKeyboardInterrupt::new_err("interrupted; cadresim stopped the work"),
         Error::Failed(m) => raise(py, "SimulationError", m),
+        Error::Resources(r) => raise(py, "ResourceError", r.to_string()),
     }
 }
 
@@ -592,7 +593,7 @@ fn params(py: Python<'_>) -> PyResult<PyObject> {
         Kind::Int { .. } => "int",
         Kind::Bool => "bool",
         Kind::Choice(_) => "choice",
-        Kind::FloatList => "list",
+        Kind::FloatList { .. } => "list",
     };
     let bound = |k: &Kind, lo: bool| match *k {
         Kind::Float { min, max } => {
