@@ -188,6 +188,43 @@ impl CompareReport {
             &share_panels,
             2.min(self.labels.len().max(1)),
         )?;
+        let window = format!("last {} periods", self.window_len);
+        let named: Vec<(String, &[Vec<Summary>])> =
+            self.labels.iter().zip(&self.per_period).map(|(l, p)| (l.clone(), p.as_slice())).collect();
+        super::paradox_figures(&named, self.reps as usize, Some("per period".into()), &mut |stem| plot_path(staging, stem))?;
+        let diffs = plot::PairedDifferences {
+            info: plot::FigureInfo {
+                title: format!(
+                    "Paired differences from {} (common random numbers), end-of-run window",
+                    self.labels.first().map(String::as_str).unwrap_or("")
+                ),
+                replications: Some(self.reps as usize),
+                window: Some(window),
+                interval: plot::Interval::MeanCi95,
+                notes: vec![],
+            },
+            baseline: self.labels.first().cloned().unwrap_or_default(),
+            metrics: super::DIFF_METRICS
+                .iter()
+                .map(|m| {
+                    let k = metrics::index(m);
+                    plot::DiffPanel {
+                        metric: label_of(m),
+                        diffs: self.labels[1..]
+                            .iter()
+                            .enumerate()
+                            .map(|(i, l)| {
+                                let d = &self.diffs[i + 1][k];
+                                Bar { label: l.clone(), mean: d.mean, low: d.low, high: d.high }
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            columns: 3,
+        };
+        let stem = plot_path(staging, "differences")?;
+        plot::paired_differences(&stem, &diffs)?;
         for m in BAR_METRICS {
             let k = metrics::index(m);
             let bars: Vec<Bar> = self

@@ -25,6 +25,63 @@ pub const PLOT_METRICS: &[&str] = &["s", "m", "formalism", "share_diligent", "ou
 /// Metrics shown as end-of-run bars in comparisons.
 pub const BAR_METRICS: &[&str] = &["s", "formalism", "output", "sanction_rate", "wrongful_sanctions", "blame_ratio"];
 
+/// The paradox figures of `run` and `compare`: sanction rate by effort class over time, and the
+/// blame ratio over time with a line at 1.
+pub const PARADOX_PLOTS: &[&str] = &["sanctions_by_class", "blame_ratio"];
+/// Metrics of the paired-differences figure of a comparison.
+pub const DIFF_METRICS: &[&str] = &["s", "formalism", "share_diligent", "sanction_rate", "blame_ratio", "output"];
+
+/// Renders the two paradox figures from per-period summaries of one or more scenarios
+/// (`series[k]` = `(name, per_period)`), into `stem_of(name)`.
+pub fn paradox_figures(
+    series: &[(String, &[Vec<crate::analysis::stats::Summary>])],
+    reps: usize,
+    window: Option<String>,
+    stem_of: &mut dyn FnMut(&str) -> Result<PathBuf, Error>,
+) -> Result<(), Error> {
+    use crate::plot::{BlameRatio, ClassSanctions, FigureInfo, Interval, Panel};
+    let band = |label: &str, rows: &[Vec<crate::analysis::stats::Summary>], m: &str| {
+        let k = crate::metrics::index(m);
+        crate::plot::Band {
+            label: label.to_string(),
+            x: (1..=rows.len()).map(|t| t as f64).collect(),
+            mean: rows.iter().map(|r| r[k].mean).collect(),
+            low: rows.iter().map(|r| r[k].low).collect(),
+            high: rows.iter().map(|r| r[k].high).collect(),
+        }
+    };
+    let info = |title: &str| FigureInfo {
+        title: title.to_string(),
+        replications: Some(reps),
+        window: window.clone(),
+        interval: Interval::MeanCi95,
+        notes: vec![],
+    };
+    let classes = ClassSanctions {
+        info: info("Sanction rate by effort class: the more cadres do, the more they are sanctioned"),
+        x_label: "period (months)".into(),
+        scenarios: series
+            .iter()
+            .map(|(name, rows)| Panel {
+                title: name.clone(),
+                series: vec![
+                    band("avoiders", rows, "sanction_rate_avoiders"),
+                    band("diligent", rows, "sanction_rate_diligent"),
+                    band("all cadres", rows, "sanction_rate"),
+                ],
+            })
+            .collect(),
+    };
+    crate::plot::sanction_by_class(&stem_of("sanctions_by_class")?, &classes)?;
+    let blame = BlameRatio {
+        info: info("Blame ratio: sanction rate of diligent cadres over that of avoiders (1 = equal blame)"),
+        x_label: "period (months)".into(),
+        series: series.iter().map(|(name, rows)| band(name, rows, "blame_ratio")).collect(),
+    };
+    crate::plot::blame_ratio(&stem_of("blame_ratio")?, &blame)?;
+    Ok(())
+}
+
 /// The typed result of an experiment.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExperimentReport {
@@ -155,6 +212,8 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
     match &m.details {
         Details::Compare(_) => {
             let mut v = vec!["timeseries".to_string(), "shares".to_string()];
+            v.extend(PARADOX_PLOTS.iter().map(|s| s.to_string()));
+            v.push("differences".to_string());
             v.extend(BAR_METRICS.iter().map(|m| format!("end_{m}")));
             v
         }

@@ -168,6 +168,10 @@ pub fn render_run_plots(summary: &RunSummary, name: &str, thresholds: (f64, f64)
     let layer = |m: &str, label: &str| (label.to_string(), series(m, |s| s.mean));
     let [a, b, c] = super::class_labels(thresholds.0, thresholds.1);
     let layers = vec![layer("share_avoiders", &a), layer("share_minimal", &b), layer("share_diligent", &c)];
+    let reps = summary.per_period.first().and_then(|r| r.first()).map(|s| s.n).unwrap_or(0);
+    super::paradox_figures(&[(name.to_string(), summary.per_period.as_slice())], reps, Some("per period".into()), &mut |stem| {
+        Ok(plots_dir.join(stem))
+    })?;
     plot::stacked_shares(
         &plots_dir.join("shares"),
         &format!("{name}: avoiders, minimal and diligent cadres"),
@@ -175,5 +179,6 @@ pub fn render_run_plots(summary: &RunSummary, name: &str, thresholds: (f64, f64)
         &x,
         &layers,
     )?;
-    Ok(["timeseries", "shares"].iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
+    let stems = ["timeseries", "shares"].iter().chain(super::PARADOX_PLOTS);
+    Ok(stems.flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
 }

@@ -15,8 +15,19 @@ use crate::util::{scenario, Dir};
 const SMALL: &[&str] = &["--set", "population.townships=2", "--set", "population.periods=6", "--set", "output.window=2"];
 
 /// The plots of a comparison.
-const COMPARE_PLOTS: &[&str] =
-    &["timeseries", "shares", "end_s", "end_formalism", "end_output", "end_sanction_rate", "end_wrongful_sanctions", "end_blame_ratio"];
+const COMPARE_PLOTS: &[&str] = &[
+    "timeseries",
+    "shares",
+    "sanctions_by_class",
+    "blame_ratio",
+    "differences",
+    "end_s",
+    "end_formalism",
+    "end_output",
+    "end_sanction_rate",
+    "end_wrongful_sanctions",
+    "end_blame_ratio",
+];
 
 /// The heatmaps of a two-factor grid sweep.
 const HEATMAPS: &[&str] =
@@ -675,8 +686,8 @@ fn plot_rerenders_the_plots_of_a_run() {
     let sq = scn("status_quo_veto.toml");
     ok(&dir, &small(&["run", &sq], "out"));
     let stdout = rerender_identically(&dir, "out");
-    eqnice!("re-rendered 4 plot files in out/plots\n", stdout);
-    for f in ["plots/timeseries.png", "plots/timeseries.svg", "plots/shares.png", "plots/shares.svg"] {
+    eqnice!("re-rendered 8 plot files in out/plots\n", stdout);
+    for f in ["plots/timeseries.png", "plots/timeseries.svg", "plots/shares.png", "plots/shares.svg", "plots/blame_ratio.png"] {
         assert!(dir.join(&format!("out/{f}")).is_file(), "{f} was not re-rendered");
     }
 }
