@@ -283,7 +283,7 @@ impl Experiment {
                 ],
                 Record::Window => vec![row.point.to_string(), row.rep.to_string()],
             };
-            cells.extend(p.values.iter().map(|v| num(*v)));
+            cells.extend(self.factors.iter().zip(&p.values).map(|(f, v)| crate::output::param_cell(f, *v)));
             cells.extend(row.values.iter().map(|v| num(*v)));
             table.row(&cells);
         }

@@ -16,12 +16,23 @@ pub use atomic::{write_atomic, Staging};
 
 pub use crate::error::OutputError;
 
-/// Formats a number for CSV output: shortest round-trip form, `NaN` for undefined values.
+/// Formats a number for CSV output: shortest round-trip form, always as a float (`0.0`, `2.0`,
+/// `1e-7`), so pandas, polars and R infer a float column whatever its values; `NaN` for undefined
+/// values.
 pub fn num(x: f64) -> String {
     if x.is_nan() {
         "NaN".to_string()
     } else {
-        format!("{x}")
+        format!("{x:?}")
+    }
+}
+
+/// Formats the value of parameter `path` for a table: a whole number for whole-number
+/// parameters, a float (as [`num`]) otherwise, so a swept column keeps its type whatever the grid.
+pub fn param_cell(path: &str, x: f64) -> String {
+    match crate::params::spec_for(path).map(|s| s.kind) {
+        Some(crate::params::Kind::Int { .. }) if x.is_finite() => format!("{}", x.round() as i64),
+        _ => num(x),
     }
 }
 

@@ -109,7 +109,7 @@ impl SensitivityReport {
         for (p, yp) in self.y.iter().enumerate() {
             let mut cells = vec![p.to_string()];
             if let Some(pt) = m.points.get(p) {
-                cells.extend(pt.values.iter().map(|v| num(*v)));
+                cells.extend(self.factors.iter().zip(&pt.values).map(|(f, v)| crate::output::param_cell(f, *v)));
             }
             cells.push(num(*yp));
             t.row(&cells);

@@ -79,7 +79,7 @@ impl SweepReport {
         for (p, row) in self.means.iter().enumerate() {
             for (m, s) in METRICS.iter().zip(row) {
                 let mut cells = vec![p.to_string()];
-                cells.extend(self.values[p].iter().map(|v| num(*v)));
+                cells.extend(self.factors.iter().zip(&self.values[p]).map(|(f, v)| crate::output::param_cell(f, *v)));
                 cells.extend([m.name.to_string(), s.n.to_string(), num(s.mean), num(s.sd), num(s.low), num(s.high)]);
                 t.row(&cells);
             }

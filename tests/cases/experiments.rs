@@ -288,12 +288,12 @@ fn compare_two_scenarios_writes_tables_plots_and_manifest() {
     assert_eq!(m["scenarios"].as_array().map(Vec::len), Some(2), "{m}");
 }
 
-/// A comparison.csv row whose difference from the first scenario must be exactly zero: `0` with
+/// A comparison.csv row whose difference from the first scenario must be exactly zero: `0.0` with
 /// the interval [0, 0], or NaN where the difference is undefined (fewer than one or two values).
 fn assert_zero_difference(r: &[String]) {
     let n: usize = r[3].parse().expect("n");
     let (diff, low, high) = (&r[8], &r[9], &r[10]);
-    let expect = |defined: bool| if defined { "0" } else { "NaN" };
+    let expect = |defined: bool| if defined { "0.0" } else { "NaN" };
     assert_eq!(diff, expect(n >= 1), "diff of {r:?}");
     assert_eq!([low, high], [expect(n >= 2); 2], "diff interval of {r:?}");
 }
@@ -332,7 +332,8 @@ fn sweep_two_factor_grid_writes_rows_summary_and_heatmaps() {
 
     let metrics = metric_names(&dir);
     // The last factor varies fastest.
-    let values = |p: usize| [["0", "2", "4"][p / 2], ["0", "1"][p % 2]];
+    // Float parameters are written as floats (issue 12: stable column types).
+    let values = |p: usize| [["0.0", "2.0", "4.0"][p / 2], ["0.0", "1.0"][p % 2]];
     let rows = csv_rows(&dir, "out/sweep.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")));
     assert_eq!(rows.len(), 6 * 2, "sweep.csv: points × replications");
     for (i, r) in rows.iter().enumerate() {
@@ -360,7 +361,7 @@ fn sweep_one_factor_writes_a_line_plot() {
     ok(&dir, &sweep_args(&["--vary", "regime.penalty=0:4:3"], "out", &[]));
     assert_files(&dir, "out", &with_plots(&["manifest.json", "sweep.csv", "sweep_summary.csv"], &["sweep"]));
     let rows: Vec<String> = dir.read("out/sweep.csv").lines().skip(1).map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
-    assert_eq!(rows, ["0,0,0", "0,1,0", "1,0,2", "1,1,2", "2,0,4", "2,1,4"]);
+    assert_eq!(rows, ["0,0,0.0", "0,1,0.0", "1,0,2.0", "1,1,2.0", "2,0,4.0", "2,1,4.0"]);
 }
 
 #[test]
@@ -918,4 +919,17 @@ fn issue_12_slurm_resubmitted_task_keeps_its_shard_of_the_first_array() {
     dir.cmd().args(["merge", "results/shard-1", "results/shard-2", "results/shard-3", "--out", "results/sweep"]).stdout();
     slurm_unsharded(&dir, "whole");
     assert_same_files(&dir, "whole", "results/sweep");
+}
+
+/// Issue 12: a swept whole-number parameter stays a whole-number column and a float parameter a
+/// float column, whatever the grid; metric columns that happen to be zero are written `0.0`.
+#[test]
+fn issue12_swept_columns_keep_their_type() {
+    let dir = Dir::new();
+    ok(&dir, &sweep_args(&["--vary", "population.cadres=3:5:2", "--vary", "regime.penalty=1:3:2"], "out", &[]));
+    let rows = dir.read("out/sweep.csv");
+    let first: Vec<&str> = rows.lines().nth(1).unwrap_or("").split(',').collect();
+    assert_eq!(first[2..4], ["3", "1.0"], "{rows}");
+    let body: Vec<&str> = rows.lines().skip(1).flat_map(|l| l.split(',').skip(4)).collect();
+    assert!(body.iter().all(|c| c.contains('.') || c.contains('e') || *c == "NaN"), "a metric cell is not written as a float:\n{rows}");
 }

@@ -264,7 +264,7 @@ struct Month {
 /// The action index of `(s, m)`, or a message listing what the grid allows.
 fn action_of(session_grid: usize, actions: &[(f64, f64)], mv: &Month) -> Result<usize, ApiError> {
     let ok = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
-    let steps: Vec<String> = (0..=session_grid).map(|k| cadresim::output::num(k as f64 / session_grid as f64)).collect();
+    let steps: Vec<String> = (0..=session_grid).map(|k| format!("{}", k as f64 / session_grid as f64)).collect();
     let allowed = format!("allowed: {} with s + m <= 1", steps.join(", "));
     for (field, x) in [("s", mv.s), ("m", mv.m)] {
         if !ok(x) {
