@@ -643,3 +643,27 @@ fn verify_quick_passes_every_check() {
     assert!(report.starts_with("# Validation of cadresim"), "{report}");
     assert!(report.contains("| check | expected | source |"), "{report}");
 }
+
+/// Issue 12, first contact: `run` without `--out` leaves its results in a fresh `out/<scenario>/`
+/// (numbered when it exists) and says where the main figure is; `--no-save` writes nothing.
+#[test]
+fn issue12_run_without_out_writes_a_fresh_folder_and_says_where() {
+    let dir = Dir::new();
+    let sq = scenario("status_quo_veto.toml");
+    let args: Vec<String> = ["run".to_string(), sq.display().to_string()]
+        .into_iter()
+        .chain(SMALL.iter().map(|s| s.to_string()))
+        .chain(["--reps".into(), "2".into(), "--quiet".into()])
+        .collect();
+    let first = dir.cmd().args(&args).stdout();
+    assert!(first.starts_with("results written to out/status_quo_veto\n"), "{first}");
+    assert!(first.contains("main figure: out/status_quo_veto/plots/timeseries.png"), "{first}");
+    assert!(dir.join("out/status_quo_veto/plots/timeseries.png").is_file());
+    let second = dir.cmd().args(&args).stdout();
+    assert!(second.starts_with("results written to out/status_quo_veto-2\n"), "{second}");
+    let mut none = args.clone();
+    none.push("--no-save".into());
+    let third = dir.cmd().args(&none).stdout();
+    assert!(third.ends_with("(nothing saved: --no-save was given)\n"), "{third}");
+    assert_eq!(dir.list("out").iter().filter(|f| f.ends_with("manifest.json")).count(), 2);
+}

@@ -120,9 +120,12 @@ pub struct Common {
 pub struct RunArgs {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
-    /// Output directory (nothing is written without it).
+    /// Output directory (default: a fresh `out/<scenario>/`, numbered if it exists).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write no files: only print the table of end-of-run means.
+    #[arg(long, conflicts_with = "out")]
+    pub no_save: bool,
     /// Also write one row per cadre and period (streamed; large).
     #[arg(long)]
     pub cadre_output: bool,
@@ -285,7 +288,11 @@ impl RunArgs {
         Ok(RunSpec {
             scenario: self.common.scenario(&self.scenario)?,
             runs: self.common.runs(),
-            out: self.out.clone(),
+            out: match (&self.out, self.no_save || self.cadre_output) {
+                (Some(d), _) => Some(d.clone()),
+                (None, true) => None,
+                (None, false) => Some(fresh_out_dir(&self.scenario)),
+            },
             force: self.common.force,
             cadre_output: self.cadre_output,
         })
@@ -338,6 +345,16 @@ impl SensitivityArgs {
             runs: self.exp.common.runs(),
         })
     }
+}
+
+/// `out/<scenario file stem>`, or the first of `out/<stem>-2`, `-3`, ... that does not exist yet.
+pub fn fresh_out_dir(scenario: &std::path::Path) -> PathBuf {
+    let stem = scenario.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "run".into());
+    let base = PathBuf::from("out").join(&stem);
+    if !base.exists() {
+        return base;
+    }
+    (2..).map(|k| PathBuf::from("out").join(format!("{stem}-{k}"))).find(|p| !p.exists()).unwrap_or(base)
 }
 
 /// Splits `path=value` strings from `--set`.

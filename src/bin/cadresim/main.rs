@@ -52,8 +52,20 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
             }
             let s = &r.scenario;
             out.print(&report::run::summary_text(&s.name, &s.description, &r.model, spec.runs.reps, &r.summary))?;
-            if r.dir.is_none() {
-                out.print("(nothing saved: add --out DIR to write CSV files and a manifest)\n")?;
+            match &r.dir {
+                None => out.print("(nothing saved: --no-save was given)\n")?,
+                Some(dir) => {
+                    let folder = args.scenario.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+                    let sc = |n: &str| folder.join(format!("{n}.toml")).display().to_string();
+                    out.print(&format!(
+                        "\nmain figure: {}/plots/timeseries.png (also shares, sanctions_by_class and blame_ratio there)\n\
+                         next, compare the status quo with the reforms:\n  cadresim compare {} {} {} --out out/compare\n",
+                        dir.display(),
+                        sc("status_quo_veto"),
+                        sc("due_diligence_exemption"),
+                        sc("combined_reform")
+                    ))?;
+                }
             }
             Ok(())
         }
