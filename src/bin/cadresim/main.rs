@@ -51,7 +51,11 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
                 out.print(&format!("results written to {}\n", dir.display()))?;
             }
             let s = &r.scenario;
-            out.print(&report::run::summary_text(&s.name, &s.description, &r.model, spec.runs.reps, &r.summary))?;
+            // The banner describes the scenario as run: the file's description plus the overrides.
+            let sets: Vec<String> = spec.scenario.overrides.iter().map(|(p, v)| format!("{p} = {v}")).collect();
+            let description =
+                if sets.is_empty() { s.description.clone() } else { format!("{} [as run, with {}]", s.description, sets.join(", ")) };
+            out.print(&report::run::summary_text(&s.name, &description, &r.model, spec.runs.reps, &r.summary))?;
             match &r.dir {
                 None => out.print("(nothing saved: --no-save was given)\n")?,
                 Some(dir) => {
