@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use crate::analysis::design::{grid, latin_hypercube, parse_factor, Factor};
+use crate::analysis::design::{grid, latin_hypercube, numeric_param, parse_factor, Factor};
 use crate::analysis::sensitivity::{morris_design, saltelli_design};
 use crate::engine::Model;
 use crate::error::{Error, SpecError};
@@ -174,10 +174,15 @@ fn check_factors(field: &'static str, factors: &[Factor], with_steps: bool, once
         // Re-check factors built in code (not parsed) against the registry.
         parse_factor(&f.text(with_steps), with_steps).map_err(|m| SpecError::new(field, Some(f.text(with_steps)), m))?;
     }
-    let mut paths: Vec<&str> = factors.iter().map(|f| f.path.as_str()).collect();
-    paths.sort();
+    named_once(field, factors.iter().map(|f| f.path.as_str()), once)
+}
+
+/// An error naming `field` if any parameter path appears twice.
+fn named_once<'a>(field: &'static str, paths: impl Iterator<Item = &'a str>, message: &str) -> Result<(), SpecError> {
+    let mut paths: Vec<&str> = paths.collect();
+    paths.sort_unstable();
     if paths.windows(2).any(|w| w[0] == w[1]) {
-        return Err(SpecError::new(field, None, once));
+        return Err(SpecError::new(field, None, message));
     }
     Ok(())
 }
@@ -291,21 +296,11 @@ impl EvaluateSpec {
         }
         let mut factors = Vec::with_capacity(self.params.len());
         for path in &self.params {
-            let f = parse_factor(&format!("{path}=0:0:1"), true).or_else(|m| {
-                // The range 0:0 may lie outside the parameter's bounds; only the path matters here.
-                if m.contains("must stay within") {
-                    Ok(Factor { path: path.clone(), lo: 0.0, hi: 0.0, steps: 1, integer: false })
-                } else {
-                    Err(SpecError::new("params", Some(path.clone()), m))
-                }
-            })?;
-            factors.push(f);
+            // Only the path and its kind matter here; each point's values are checked by the registry.
+            let (lo, hi, integer) = numeric_param(path).map_err(|m| SpecError::new("params", Some(path.clone()), m))?;
+            factors.push(Factor { path: path.clone(), lo, hi, steps: 1, integer });
         }
-        let mut paths: Vec<&str> = self.params.iter().map(String::as_str).collect();
-        paths.sort();
-        if paths.windows(2).any(|w| w[0] == w[1]) {
-            return Err(SpecError::new("params", None, "each parameter may be named once").into());
-        }
+        named_once("params", self.params.iter().map(String::as_str), "each parameter may be named once")?;
         if self.points.is_empty() || self.points.len() > MAX_POINTS {
             return Err(SpecError::new("points", Some(self.points.len().to_string()), format!("expected 1 to {MAX_POINTS} points")).into());
         }

@@ -24,6 +24,20 @@ pub struct Factor {
     pub integer: bool,
 }
 
+/// The bounds `(min, max)` of a numeric registry parameter and whether it takes whole numbers;
+/// an error for unknown (with a did-you-mean) or non-numeric parameters.
+pub fn numeric_param(path: &str) -> Result<(f64, f64, bool), String> {
+    let spec = params::spec_for(path).ok_or_else(|| {
+        let hint = params::suggest(path).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
+        format!("{path} is not a known parameter{hint}")
+    })?;
+    match spec.kind {
+        Kind::Float { min, max } => Ok((min, max, false)),
+        Kind::Int { min, max } => Ok((min as f64, max as f64, true)),
+        other => Err(format!("{path} is not numeric (it takes {}) and cannot be varied over a range", other.allowed())),
+    }
+}
+
 /// Parses `path=lo:hi:steps` (or `path=lo:hi` when `with_steps` is false, e.g. for sensitivity
 /// analysis) and checks the path and the range against the parameter registry.
 /// Messages do not repeat `text`: callers put it in front (the CLI as `--vary TEXT: ...`).
@@ -31,15 +45,7 @@ pub fn parse_factor(text: &str, with_steps: bool) -> Result<Factor, String> {
     let form = if with_steps { "PATH=LO:HI:STEPS, e.g. regime.exempt=0:1:5" } else { "PATH=LO:HI, e.g. regime.exempt=0:1" };
     let (path, range) = text.split_once('=').ok_or_else(|| format!("expected {form}"))?;
     let path = path.trim();
-    let spec = params::spec_for(path).ok_or_else(|| {
-        let hint = params::suggest(path).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default();
-        format!("{path} is not a known parameter{hint}")
-    })?;
-    let (min, max, integer) = match spec.kind {
-        Kind::Float { min, max } => (min, max, false),
-        Kind::Int { min, max } => (min as f64, max as f64, true),
-        other => return Err(format!("{path} is not numeric (it takes {}) and cannot be varied over a range", other.allowed())),
-    };
+    let (min, max, integer) = numeric_param(path)?;
     let parts: Vec<&str> = range.split(':').collect();
     let want = if with_steps { 3 } else { 2 };
     if parts.len() != want {

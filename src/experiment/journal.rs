@@ -46,29 +46,14 @@ fn last_sum(path: &Path) -> Option<(u64, String)> {
     Some((len.parse().ok()?, sha.trim().to_string()))
 }
 
-/// SHA-256 state and line count of the first `len` bytes of `path`.
+/// SHA-256 state and line count of the first `len` bytes of `path`, which must be that long.
 fn hash_prefix(path: &Path, len: u64) -> std::io::Result<(Sha256, usize)> {
-    use std::io::Read;
-    let mut f = File::open(path)?.take(len);
-    let mut h = Sha256::new();
-    let mut lines = 0usize;
-    let mut buf = vec![0u8; 1 << 16];
-    let mut read = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        read += n as u64;
-        lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
-        h.update(&buf[..n]);
-    }
+    let (h, lines, read) = crate::output::digest(path, Some(len))?;
     if read < len {
         return Err(std::io::Error::other(format!("is {read} bytes long where {len} were written")));
     }
-    Ok((h, lines))
+    Ok((h, lines as usize))
 }
-
 /// An open journal: the file (positioned at its end), its checksum state and length, and its
 /// sums file.
 struct Journal {

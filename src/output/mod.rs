@@ -53,13 +53,14 @@ pub fn one_line(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
-/// SHA-256 (hex) and line count of a file, read in pieces.
-pub fn file_digest(path: &Path) -> std::io::Result<(String, u64)> {
-    use sha2::{Digest, Sha256};
+/// SHA-256 state, line count and length of the first `limit` bytes of a file (all of it with
+/// `None`), read in pieces.
+pub fn digest(path: &Path, limit: Option<u64>) -> std::io::Result<(sha2::Sha256, u64, u64)> {
+    use sha2::Digest;
     use std::io::Read;
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut lines = 0u64;
+    let mut f = std::fs::File::open(path)?.take(limit.unwrap_or(u64::MAX));
+    let mut h = sha2::Sha256::new();
+    let (mut lines, mut bytes) = (0u64, 0u64);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = f.read(&mut buf)?;
@@ -67,8 +68,16 @@ pub fn file_digest(path: &Path) -> std::io::Result<(String, u64)> {
             break;
         }
         lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        bytes += n as u64;
         h.update(&buf[..n]);
     }
+    Ok((h, lines, bytes))
+}
+
+/// SHA-256 (hex) and line count of a file.
+pub fn file_digest(path: &Path) -> std::io::Result<(String, u64)> {
+    use sha2::Digest;
+    let (h, lines, _) = digest(path, None)?;
     Ok((hex(&h.finalize()), lines))
 }
 
