@@ -300,6 +300,12 @@ pub static REGISTRY: &[Spec] = &[
     // complaints
     spec!("complaints.c0", real(0.0, 1000.0), DefaultValue::F(0.02), "c0: complaint rate unrelated to performance"),
     spec!("complaints.c1", real(0.0, 1000.0), DefaultValue::F(0.1), "c1: complaint rate driven by dissatisfaction"),
+    spec!(
+        "complaints.activity",
+        real(0.0, 1000.0),
+        DefaultValue::F(0.0),
+        "c_a: complaint rate per unit of substantive work (non-beneficiaries, disputed allocations)"
+    ),
     spec!("complaints.beta", real(0.0, SCALE_MAX), DefaultValue::F(2.0), "beta: how fast complaints fall with satisfaction"),
     spec!("complaints.verify", P01, DefaultValue::F(0.5), "probability that a complaint is verified"),
     // misconduct

@@ -132,6 +132,9 @@ pub struct Params {
     pub innovation_risk: f64,
     pub c0: f64,
     pub c1: f64,
+    /// Complaints per unit of substantive work `s` (households left out of an allocation,
+    /// beneficiaries who expected more): the more a cadre decides, the more is disputed.
+    pub c_activity: f64,
     pub beta: f64,
     pub verify: f64,
     pub misconduct_rate: f64,
@@ -236,6 +239,7 @@ impl Params {
             innovation_risk: r.f("errors.innovation_risk"),
             c0: r.f("complaints.c0"),
             c1: r.f("complaints.c1"),
+            c_activity: r.f("complaints.activity"),
             beta: r.f("complaints.beta"),
             verify: r.f("complaints.verify"),
             misconduct_rate: r.f("misconduct.rate"),

@@ -273,6 +273,8 @@ pub struct EffortLevel {
     output_factor: f64,
     /// `q*(b0 + b1*s)*(1 + omega*innovate)`: the error rate before detection.
     error_factor: f64,
+    /// `c0 + c_a*s`: the complaint rate that does not depend on satisfaction.
+    complaint_base: f64,
     /// `s` meets the due-diligence threshold.
     diligent: bool,
 }
@@ -286,6 +288,7 @@ impl EffortLevel {
             innovate,
             output_factor: 1.0 + p.innovation_gain * inn,
             error_factor: p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn),
+            complaint_base: p.c0 + p.c_activity * s,
             diligent: s >= p.dd_threshold,
         }
     }
@@ -299,7 +302,7 @@ impl EffortLevel {
         let satisfaction = y + sh.eta;
         let error_rate = self.error_factor * sh.detection;
         let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-        let complaints = complaints(p, satisfaction, sh.u_complaint);
+        let complaints = complaints(p, self.complaint_base, satisfaction, sh.u_complaint);
         EffortOutcome { s: self.s, y, satisfaction, errors, complaints, diligent: self.diligent }
     }
 }
@@ -337,14 +340,15 @@ pub fn level_outcomes(
         let satisfaction = y + sh.eta;
         let error_rate = l.error_factor * sh.detection;
         let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-        let complaint_rate = (p.c0 + p.c1 * ex) * p.verify;
+        let complaint_rate = (l.complaint_base + p.c1 * ex) * p.verify;
         let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
         *o = EffortOutcome { s: l.s, y, satisfaction, errors, complaints, diligent: l.diligent };
     }
 }
 
-/// Verified complaints: `Poisson((c0 + c1*exp(-beta*sat))*verify)` through the inverse CDF at
-/// `u = (u, -ln u)`.
+/// Verified complaints: `Poisson((c0 + c_a*s + c1*exp(-beta*sat))*verify)` through the inverse
+/// CDF at `u = (u, -ln u)`, with `base = c0 + c_a*s` computed once per effort level (with
+/// `c_a = 0` it is `c0` exactly, so scenarios without activity complaints keep their values).
 ///
 /// Most cadre-periods have no complaint: the rate is far below `-ln u`, and that is settled
 /// without the exponential. With `D(t) = 1 - t + t^2/2 - t^3/6 <= exp(-t)` (for every `t`: the
@@ -356,15 +360,15 @@ pub fn level_outcomes(
 /// so if the rate at `B` is at most `-ln u`, the rate at the exact value is too, and the count
 /// is 0, as [`poisson_inv`] would find. Otherwise the rate is computed exactly as before.
 #[inline(always)]
-fn complaints(p: &Params, satisfaction: f64, u: (f64, f64)) -> u32 {
+fn complaints(p: &Params, base: f64, satisfaction: f64, u: (f64, f64)) -> u32 {
     let t = -p.beta * satisfaction;
     let d = 1.0 - t + 0.5 * t * t - t * t * t / 6.0;
     let bound = (1.0 + 1e-9) / d;
     // `&` rather than `&&`: one predictable branch instead of a random one on the sign of t.
-    if (t <= 1.5) & ((p.c0 + p.c1 * bound) * p.verify <= u.1) {
+    if (t <= 1.5) & ((base + p.c1 * bound) * p.verify <= u.1) {
         return 0;
     }
-    let complaint_rate = (p.c0 + p.c1 * exp(t)) * p.verify;
+    let complaint_rate = (base + p.c1 * exp(t)) * p.verify;
     poisson_inv(u.0, u.1, complaint_rate)
 }
 
@@ -625,7 +629,7 @@ mod tests {
             let satisfaction = y + sh.eta;
             let error_rate = p.q * (p.b0 + p.b1 * s) * (1.0 + p.innovation_risk * inn) * sh.detection;
             let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-            let complaint_rate = (p.c0 + p.c1 * exp(-p.beta * satisfaction)) * p.verify;
+            let complaint_rate = (p.c0 + p.c_activity * s + p.c1 * exp(-p.beta * satisfaction)) * p.verify;
             let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
             EffortOutcome { s, y, satisfaction, errors, complaints, diligent: s >= p.dd_threshold }
         }
@@ -751,8 +755,9 @@ mod tests {
             p.verify = [0.0, 0.5, 1.0][(i / 27) % 3];
             let sat = (rng.random::<f64>() - 0.5) * [1.0, 6.0, 100.0][i % 3];
             let u = if i % 101 == 0 { 1.0 } else { 1.0 - rng.random::<f64>() };
-            let exact = poisson_inv(u, -u.ln(), (p.c0 + p.c1 * exp(-p.beta * sat)) * p.verify);
-            assert_eq!(complaints(&p, sat, (u, -u.ln())), exact, "sat {sat} u {u} {p:?}");
+            let base = p.c0 + [0.0, 0.4][(i / 81) % 2] * 0.75;
+            let exact = poisson_inv(u, -u.ln(), (base + p.c1 * exp(-p.beta * sat)) * p.verify);
+            assert_eq!(complaints(&p, base, sat, (u, -u.ln())), exact, "sat {sat} u {u} {p:?}");
         }
     }
 
@@ -801,6 +806,28 @@ mod tests {
         assert_eq!(effort_outcome(&p, &t, 1.0, false, &sh).errors, 2);
         let blind = Shocks { detection: 0.0, ..sh };
         assert_eq!(effort_outcome(&p, &t, 1.0, false, &blind).errors, 0);
+    }
+
+    #[test]
+    fn activity_complaints_rise_with_substantive_work() {
+        // With c1 = 0 the rate is (c0 + c_a*s)*verify whatever the satisfaction: at u = e^-1.2
+        // (so -ln u = 1.2) the count is the Poisson inverse CDF at that exact rate.
+        let mut p = params();
+        p.c0 = 0.0;
+        p.c1 = 0.0;
+        p.c_activity = 4.0;
+        p.verify = 0.5;
+        let t = Traits { ability: 1.0, psi: 0.0, corrupt: false };
+        let u = (-1.2f64).exp();
+        let sh = Shocks { u_complaint: (u, 1.2), ..quiet() };
+        let count = |p: &Params, s: f64| effort_outcome(p, &t, s, false, &sh).complaints;
+        assert_eq!(count(&p, 0.0), 0);
+        for s in [0.25, 0.5, 0.75, 1.0] {
+            assert_eq!(count(&p, s), poisson_inv(u, 1.2, 4.0 * s * 0.5), "s = {s}");
+        }
+        assert!(count(&p, 1.0) > count(&p, 0.25), "{} vs {}", count(&p, 1.0), count(&p, 0.25));
+        p.c_activity = 0.0;
+        assert_eq!(count(&p, 1.0), 0);
     }
 
     #[test]
