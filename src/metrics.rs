@@ -200,6 +200,19 @@ pub static METRICS: &[Metric] = &[
         a.sanctioned_avoiders,
         a.avoiders
     )),
+    metric!("sanction_rate_minimal", "share sanctioned", "sanction rate among minimal cadres (between the thresholds)", |a| {
+        Accum::ratio(a.sanctioned - a.sanctioned_diligent - a.sanctioned_avoiders, a.minimal)
+    }),
+    metric!(
+        "blame_difference",
+        "blame difference (diligent - avoiders)",
+        "sanction rate of diligent cadres minus that of avoiders; an empty class counts at the overall sanction rate, so it is defined whenever blame_ratio is not",
+        |a| {
+            let overall = a.per(a.sanctioned);
+            let rate = |sanctioned: f64, class: f64| if class > 0.0 { sanctioned / class } else { overall };
+            rate(a.sanctioned_diligent, a.diligent) - rate(a.sanctioned_avoiders, a.avoiders)
+        }
+    ),
     metric!("blame_ratio", "blame ratio (diligent / avoiders)", "sanction rate of diligent cadres over that of avoiders", |a| {
         Accum::ratio(Accum::ratio(a.sanctioned_diligent, a.diligent), Accum::ratio(a.sanctioned_avoiders, a.avoiders))
     }),

@@ -40,6 +40,7 @@ static PARAM_LABELS: &[(&str, &str)] = &[
     ("errors.innovation_risk", "extra error risk of innovation"),
     ("complaints.c0", "baseline complaint rate (per period)"),
     ("complaints.c1", "dissatisfaction complaint rate (per period)"),
+    ("complaints.activity", "activity complaint rate (per unit of s and period)"),
     ("complaints.beta", "complaint fall-off with satisfaction"),
     ("complaints.verify", "complaint verification probability"),
     ("misconduct.rate", "misconduct incidents (per period)"),

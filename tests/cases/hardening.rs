@@ -16,8 +16,15 @@ use crate::util::{scenario, Dir};
 
 /// Metrics that are undefined by definition for some populations (a ratio or a correlation with
 /// nothing to divide by); they are NaN there. Every other metric is always a finite number.
-pub const MAY_BE_NAN: &[&str] =
-    &["formalism", "sanction_rate_diligent", "sanction_rate_avoiders", "blame_ratio", "promotion_effort_corr", "promotion_ability_corr"];
+pub const MAY_BE_NAN: &[&str] = &[
+    "formalism",
+    "sanction_rate_diligent",
+    "sanction_rate_avoiders",
+    "sanction_rate_minimal",
+    "blame_ratio",
+    "promotion_effort_corr",
+    "promotion_ability_corr",
+];
 
 /// A tiny population: 1 county × 2 townships × 3 cadres × 3 periods.
 pub const TINY: &[(&str, &str)] = &[
