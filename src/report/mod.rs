@@ -67,6 +67,7 @@ pub fn paradox_figures(
                 title: name.clone(),
                 series: vec![
                     band("avoiders", rows, "sanction_rate_avoiders"),
+                    band("minimal", rows, "sanction_rate_minimal"),
                     band("diligent", rows, "sanction_rate_diligent"),
                     band("all cadres", rows, "sanction_rate"),
                 ],
@@ -170,7 +171,7 @@ pub fn render_figures(report: &ExperimentReport, m: &ExperimentManifest, staging
             r.figures(staging)?;
             effort::stage_compare(m, staging)
         }
-        ExperimentReport::Sweep(r) => r.figures(staging),
+        ExperimentReport::Sweep(r) => r.figures(m, staging),
         ExperimentReport::Sensitivity(r) => r.figure(m, staging),
     }
 }
