@@ -204,7 +204,7 @@ pub struct Spec {
     pub kind: Kind,
     /// Default value.
     pub default: DefaultValue,
-    /// One-line meaning (with the model symbol in brackets where MODEL.md has one).
+    /// One-line meaning (with the model symbol in brackets where docs/ODD.md has one).
     pub doc: &'static str,
 }
 
