@@ -31,6 +31,7 @@ pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod experiment;
+pub mod exposure;
 pub mod job;
 pub mod math;
 pub mod metrics;
@@ -64,7 +65,7 @@ const LAYERS: &[&[&str]] = &[
     &["scenario"],
     &["engine"],
     &["resources"],
-    &["analysis", "plot"],
+    &["analysis", "plot", "exposure"],
     &["job"],
     &["error"],
     &["output"],

@@ -1,4 +1,4 @@
-//! Output metrics of MODEL.md ("Outputs"), computed from additive sums.
+//! Output metrics of docs/ODD.md §7.15 ("Outputs"), computed from additive sums.
 //!
 //! The engine fills one [`Accum`] per township and period. Accumulators add up exactly (in a
 //! fixed order) to counties, the whole population and end-of-run windows, and every metric is a

@@ -204,7 +204,7 @@ pub struct Spec {
     pub kind: Kind,
     /// Default value.
     pub default: DefaultValue,
-    /// One-line meaning (with the model symbol in brackets where MODEL.md has one).
+    /// One-line meaning (with the model symbol in brackets where docs/ODD.md has one).
     pub doc: &'static str,
 }
 
@@ -499,8 +499,34 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Closest known path to an unknown one, for a "did you mean" hint.
+/// For a path with a pattern in place of a level name (`inspection.levels.*.rate`), the message
+/// that says so and names concrete paths: with the scenario's `levels`, or the default level
+/// when none are given. `None` for any other path.
+pub fn wildcard_message(path: &str, levels: &[String]) -> Option<String> {
+    let (name, field) = path.strip_prefix(LEVEL_PREFIX)?.split_once('.')?;
+    if is_level_name(name) || !REGISTRY.iter().any(|s| s.path == format!("{LEVEL_PREFIX}*.{field}")) {
+        return None;
+    }
+    let concrete = |n: &str| format!("{LEVEL_PREFIX}{n}.{field}");
+    Some(match levels {
+        [] => format!(
+            "is a pattern, not a parameter: put a level's name in place of {name:?}, e.g. `{}` (the default level; a scenario's levels are its [inspection.levels.NAME] tables)",
+            concrete(DEFAULT_LEVEL.0)
+        ),
+        _ => format!(
+            "is a pattern, not a parameter: put a level's name in place of {name:?}; this scenario's levels give {}",
+            levels.iter().map(|l| format!("`{}`", concrete(l))).collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// Closest known path to an unknown one, for a "did you mean" hint (a level pattern such as
+/// `inspection.levels.*.rate` gets the path of the default level).
 pub fn suggest(path: &str) -> Option<String> {
+    if wildcard_message(path, &[]).is_some() {
+        let field = path.strip_prefix(LEVEL_PREFIX)?.split_once('.')?.1;
+        return Some(format!("{LEVEL_PREFIX}{}.{field}", DEFAULT_LEVEL.0));
+    }
     let mut candidates: Vec<String> = REGISTRY.iter().filter(|s| !s.path.contains('*')).map(|s| s.path.to_string()).collect();
     if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
         if let Some((name, _)) = rest.split_once('.').filter(|(n, _)| is_level_name(n)) {
@@ -734,9 +760,17 @@ impl Resolved {
         names
     }
 
+    /// The error for an unknown path; a level pattern is answered with this scenario's levels.
+    fn unknown(&self, path: &str, origin: &Origin) -> ParamError {
+        match wildcard_message(path, &self.level_names()) {
+            Some(message) => ParamError { origin: origin.to_string(), field: path.to_string(), message },
+            None => unknown_field(path, origin),
+        }
+    }
+
     /// Sets a parameter after checking it against the registry.
     pub fn set(&mut self, path: &str, value: Value, origin: Origin) -> Result<(), ParamError> {
-        let spec = spec_for(path).ok_or_else(|| unknown_field(path, &origin))?;
+        let spec = spec_for(path).ok_or_else(|| self.unknown(path, &origin))?;
         let v = check_value(spec, value).map_err(|message| ParamError { origin: origin.to_string(), field: path.to_string(), message })?;
         if let Some(rest) = path.strip_prefix(LEVEL_PREFIX) {
             if let Some((name, _)) = rest.split_once('.') {
@@ -751,7 +785,7 @@ impl Resolved {
 
     /// Sets a parameter from command-line text (`--set path=value`).
     pub fn set_text(&mut self, path: &str, text: &str, origin: Origin) -> Result<(), ParamError> {
-        let spec = spec_for(path).ok_or_else(|| unknown_field(path, &origin))?;
+        let spec = spec_for(path).ok_or_else(|| self.unknown(path, &origin))?;
         let v =
             parse_cli_value(spec, text).map_err(|message| ParamError { origin: origin.to_string(), field: path.to_string(), message })?;
         self.set(path, v, origin)
@@ -884,6 +918,9 @@ fn spec_default_f64(path: &str) -> f64 {
 
 /// The error for a path that is not in the registry, with a hint.
 pub fn unknown_field(path: &str, origin: &Origin) -> ParamError {
+    if let Some(message) = wildcard_message(path, &[]) {
+        return ParamError { origin: origin.to_string(), field: path.to_string(), message };
+    }
     let hint = match suggest(path) {
         Some(s) => format!("; did you mean `{s}`?"),
         None => "; `cadresim params` lists every parameter".to_string(),
@@ -894,7 +931,10 @@ pub fn unknown_field(path: &str, origin: &Origin) -> ParamError {
 /// The `cadresim params` listing: path, default, allowed values and meaning of every parameter.
 pub fn listing() -> String {
     let mut out = String::new();
-    let width = REGISTRY.iter().map(|s| s.path.len()).max().unwrap_or(10);
+    // Level fields are listed at the default level's concrete path (`inspection.levels.merged.rate`),
+    // which `--set` and `--vary` accept as shown; other levels replace `merged` by their name.
+    let shown = |s: &Spec| s.path.replace('*', DEFAULT_LEVEL.0);
+    let width = REGISTRY.iter().map(|s| shown(s).len()).max().unwrap_or(10);
     let mut section = "";
     for s in REGISTRY {
         let sec = s.path.split('.').next().unwrap_or("");
@@ -904,7 +944,7 @@ pub fn listing() -> String {
         }
         out.push_str(&format!(
             "  {:width$}  default {:<10}  {}\n  {:width$}  {}\n",
-            s.path,
+            shown(s),
             s.default.value().to_string(),
             s.doc,
             "",
@@ -917,7 +957,7 @@ pub fn listing() -> String {
          finite. `inf` and `nan` are never accepted.\n",
     );
     out.push_str(&format!(
-        "\nInspection levels are tables under [inspection.levels.NAME]; a scenario that lists levels replaces\nthe inherited ones. Without any, one level \"{}\" with rate {}, detect {}, burden {} is used.\n",
+        "\nInspection levels are tables under [inspection.levels.NAME]; a scenario that lists levels replaces\nthe inherited ones. Without any, one level \"{0}\" with rate {1}, detect {2}, burden {3} is used.\nThe level fields above are shown for that level (`--set inspection.levels.{0}.rate=2`); for a\nscenario with other levels put the level's name in place of \"{0}\", e.g. inspection.levels.county.rate.\n",
         DEFAULT_LEVEL.0, DEFAULT_LEVEL.1, DEFAULT_LEVEL.2, DEFAULT_LEVEL.3
     ));
     out
@@ -1047,5 +1087,26 @@ mod tests {
         assert_eq!(j["regime"]["penalty"], serde_json::json!(2.0));
         assert_eq!(j["inspection"]["levels"]["merged"]["rate"], serde_json::json!(1.0));
         assert!(r.to_toml().contains("[inspection.levels.merged]"));
+    }
+
+    /// Issue 12 (first contact): `params` shows concrete level paths, and a level pattern given
+    /// to `--set` or `--vary` is answered with the concrete paths instead of a wrong guess.
+    #[test]
+    fn level_patterns_get_concrete_paths() {
+        let l = listing();
+        assert!(l.contains("  inspection.levels.merged.rate "), "{l}");
+        assert!(!l.contains("levels.*."), "{l}");
+        let e = unknown_field("inspection.levels.*.rate", &Origin::Override("--vary".into()));
+        assert!(e.message.contains("`inspection.levels.merged.rate`") && !e.message.contains("misconduct"), "{}", e.message);
+        assert_eq!(suggest("inspection.levels.*.detect").as_deref(), Some("inspection.levels.merged.detect"));
+        let mut r = Resolved::defaults();
+        r.clear_levels();
+        r.add_level("county", Origin::Default);
+        r.add_level("province", Origin::Default);
+        let e = r.set_text("inspection.levels.*.rate", "2", Origin::Override("--set".into())).unwrap_err();
+        assert!(e.to_string().contains("`inspection.levels.county.rate`, `inspection.levels.province.rate`"), "{e}");
+        assert!(!e.to_string().contains('\n'));
+        assert!(wildcard_message("inspection.levels.*.nope", &[]).is_none());
+        assert!(wildcard_message("regime.exempt", &[]).is_none());
     }
 }

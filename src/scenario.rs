@@ -110,9 +110,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The built-in defaults of MODEL.md, with no file.
+    /// The built-in defaults of docs/ODD.md, with no file.
     pub fn defaults() -> Self {
-        Scenario { name: "defaults".into(), description: "MODEL.md defaults".into(), source: None, resolved: Resolved::defaults() }
+        Scenario {
+            name: "defaults".into(),
+            description: "the model's defaults (docs/ODD.md)".into(),
+            source: None,
+            resolved: Resolved::defaults(),
+        }
     }
 
     /// Reads a scenario file (and its bases).
@@ -173,6 +178,64 @@ impl Scenario {
     /// Checks cross-field rules and builds the model parameters.
     pub fn params(&self) -> Result<Params, ScenarioError> {
         Params::from_resolved(&self.resolved).map_err(ScenarioError::Param)
+    }
+
+    /// The scenario as a TOML document that re-creates it when loaded: its `name` and
+    /// `description` (so a run of `DIR/scenario.toml` keeps both, instead of taking the file
+    /// name "scenario") and every parameter, resolved.
+    pub fn to_toml(&self) -> String {
+        format!(
+            "name = {}\ndescription = {}\n{}",
+            Value::Str(self.name.clone()),
+            Value::Str(self.description.clone()),
+            self.resolved.to_toml()
+        )
+    }
+
+    /// Rebuilds a scenario from the nested JSON of its parameters (as a manifest records them,
+    /// [`Resolved::to_json`]); every value is checked against the registry as if it came from a
+    /// file, and errors name `file` and the parameter's path.
+    pub fn from_json(name: &str, description: &str, parameters: &serde_json::Value, file: &str) -> Result<Scenario, ScenarioError> {
+        let origin = Origin::Override(file.to_string());
+        let mut leaves = Vec::new();
+        json_leaves(String::new(), parameters, &mut leaves);
+        let mut resolved = Resolved::defaults();
+        if leaves.iter().any(|(p, _)| p.starts_with(LEVEL_PREFIX)) {
+            resolved.clear_levels();
+        }
+        for (path, json) in leaves {
+            let spec = params::spec_for(&path).ok_or_else(|| params::unknown_field(&path, &origin))?;
+            let bad = || ParamError {
+                origin: origin.to_string(),
+                field: path.clone(),
+                message: format!("= {json} is not {}", spec.kind.allowed()),
+            };
+            let value = match (spec.kind, json) {
+                (params::Kind::Int { .. }, serde_json::Value::Number(n)) => Value::Int(n.as_i64().ok_or_else(bad)?),
+                (params::Kind::Float { .. }, serde_json::Value::Number(n)) => Value::Float(n.as_f64().ok_or_else(bad)?),
+                (params::Kind::Bool, serde_json::Value::Bool(b)) => Value::Bool(*b),
+                (params::Kind::Choice(_), serde_json::Value::String(s)) => Value::Str(s.clone()),
+                (params::Kind::FloatList { .. }, serde_json::Value::Array(items)) => {
+                    Value::List(items.iter().map(|x| x.as_f64().ok_or_else(bad)).collect::<Result<_, _>>()?)
+                }
+                _ => return Err(bad().into()),
+            };
+            resolved.set(&path, value, origin.clone())?;
+        }
+        Ok(Scenario { name: name.to_string(), description: description.to_string(), source: None, resolved })
+    }
+}
+
+/// The leaves of nested JSON objects as `(dotted path, value)`.
+fn json_leaves<'a>(path: String, v: &'a serde_json::Value, out: &mut Vec<(String, &'a serde_json::Value)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, sub) in map {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                json_leaves(p, sub, out);
+            }
+        }
+        other => out.push((path, other)),
     }
 }
 
@@ -585,5 +648,32 @@ mod tests {
         let e = s.apply_sets(&[("regime.exempt".into(), "1.5".into())]).unwrap_err();
         assert_eq!(e.to_string(), "override regime.exempt=1.5: regime.exempt = 1.5 is outside [0, 1]");
         assert!(s.apply_sets(&[("nope.x".into(), "1".into())]).is_err());
+    }
+
+    /// Issue 12 (first contact): re-running the `scenario.toml` a run writes keeps the
+    /// scenario's name and description, and every value.
+    #[test]
+    fn written_scenario_reloads_with_its_name_description_and_values() {
+        let text = "# A test regime \"quoted\".\n[regime]\nexempt = 0.9\n[inspection.levels.county]\nrate = 2.0\n";
+        let mut s = Scenario::from_toml_str(text, Path::new("status_quo.toml")).unwrap();
+        s.apply_sets(&[("population.cadres".into(), "7".into())]).unwrap();
+        let back = Scenario::from_toml_str(&s.to_toml(), Path::new("out/run/scenario.toml")).unwrap();
+        assert_eq!(back.name, "status_quo");
+        assert_eq!(back.description, "A test regime \"quoted\".");
+        assert_eq!(back.resolved.to_toml(), s.resolved.to_toml());
+        assert_eq!(back.resolved.level_names(), ["county"]);
+    }
+
+    #[test]
+    fn scenario_rebuilt_from_manifest_json_has_the_same_values() {
+        let text = "[regime]\nrule = \"points\"\n[inspection.levels.county]\nrate = 2.0\nrandom = false\n[population]\ncadres = 9\n";
+        let s = Scenario::from_toml_str(text, Path::new("p.toml")).unwrap();
+        let back = Scenario::from_json("p", "d", &s.resolved.to_json(), "manifest.json").unwrap();
+        assert_eq!(back.resolved.to_toml(), s.resolved.to_toml());
+        assert_eq!((back.name.as_str(), back.description.as_str()), ("p", "d"));
+        let mut bad = s.resolved.to_json();
+        bad["regime"]["exempt"] = serde_json::json!("high");
+        let e = Scenario::from_json("p", "d", &bad, "manifest.json").unwrap_err();
+        assert!(e.to_string().contains("manifest.json") && e.to_string().contains("regime.exempt"), "{e}");
     }
 }

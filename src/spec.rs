@@ -266,7 +266,8 @@ impl SweepSpec {
             Design::Grid => ("grid", None),
             Design::Lhs { samples } => ("lhs", Some(samples)),
         };
-        let details = SweepDetails { design: design.into(), vary: self.vary.iter().map(|f| f.text(true)).collect(), samples };
+        let status_quo = status_quo(&base, self.vary.iter().map(|f| f.path.as_str()));
+        let details = SweepDetails { design: design.into(), vary: self.vary.iter().map(|f| f.text(true)).collect(), samples, status_quo };
         Ok(Experiment::new(self.vary.iter().map(|f| f.path.clone()).collect(), points, self.runs, Record::Window, Details::Sweep(details)))
     }
 }
@@ -323,9 +324,16 @@ impl EvaluateSpec {
             }
         }
         let points = points(&base, &factors, self.points.clone(), "design point")?;
-        let details = SweepDetails { design: "external".into(), vary: self.params.clone(), samples: Some(self.points.len()) };
+        let status_quo = status_quo(&base, self.params.iter().map(String::as_str));
+        let details = SweepDetails { design: "external".into(), vary: self.params.clone(), samples: Some(self.points.len()), status_quo };
         Ok(Experiment::new(self.params.clone(), points, self.runs, Record::Window, Details::Sweep(details)))
     }
+}
+
+/// The base scenario's own value of each varied parameter (None where it is not a number), for
+/// the status-quo marks of sweep figures.
+fn status_quo<'a>(base: &Scenario, paths: impl Iterator<Item = &'a str>) -> Vec<Option<f64>> {
+    paths.map(|p| base.resolved.get(p).and_then(crate::params::Value::as_f64)).collect()
 }
 
 /// A global sensitivity method.

@@ -267,7 +267,7 @@ fn veto(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: "Veto threshold".into(),
             what: format!("penalty at which diligent cadres switch to idleness, exempt = {exempt}"),
             expected: format!("{expected:.4}"),
-            source: "B / ((1 - exempt) V(1) - V(0)), V(s) = 1 - exp(-qD(b0 + b1 s)) (ODD 1.2)".into(),
+            source: "B / ((1 - exempt) V(1) - V(0)), V(s) = 1 - exp(-qD(b0 + b1 s)) (docs/ODD.md §1.2)".into(),
             measured: fmt_summary(&crossing, 4),
             tolerance: format!("±{tol:.4} (99% t × SE)"),
             pass: (crossing.mean - expected).abs() <= tol,
@@ -284,7 +284,7 @@ fn veto(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: "Veto threshold".into(),
             what: format!("diligent share at penalty {pen}, no exemption, lambda = {}", p.learning.lambda),
             expected: format!("{expected:.4}"),
-            source: "1 / (1 + exp(-λ (B - penalty (V(1) - V(0))))) (ODD 1.2)".into(),
+            source: "1 / (1 + exp(-λ (B - penalty (V(1) - V(0))))) (docs/ODD.md §1.2)".into(),
             measured: fmt_summary(&share, 4),
             tolerance: format!("±{tol:.4} (99% t × SE)"),
             pass: (share.mean - expected).abs() <= tol,
@@ -446,7 +446,7 @@ fn patterns(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: group.into(),
             what,
             expected: if sign > 0.0 { "> 0".into() } else { "< 0".into() },
-            source: "field study pattern (ODD 1.2)".into(),
+            source: "field study pattern (docs/ODD.md §1.2)".into(),
             measured: format!("{:+.4} [{:+.4}, {:+.4}]", d.mean, d.mean - half, d.mean + half),
             tolerance: format!("99% paired interval, {reps} replications"),
             pass,
@@ -470,7 +470,7 @@ fn patterns(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
         group: "The more you do, the more you are blamed".into(),
         what: "blame ratio (sanction rate diligent / avoiders), penalty 8".into(),
         expected: "> 1".into(),
-        source: "field study pattern (ODD 1.2)".into(),
+        source: "field study pattern (docs/ODD.md §1.2)".into(),
         measured: fmt_summary(&ratio, 3),
         tolerance: format!("99% interval above 1, {reps} replications"),
         pass: ratio.mean - half > 1.0,
@@ -496,10 +496,10 @@ pub fn text_report(checks: &[Check]) -> String {
     out
 }
 
-/// Known results of the model's design that the engine cannot check, stated in the report.
+/// Known results of the model's design (docs/ODD.md §1.2) that the engine cannot check, stated in the report.
 const NOT_COVERED: &str = "## Not covered
 
-The model's design also names the inspection game (Tsebelis 1989): in its mixed equilibrium the violation rate depends on the \
+docs/ODD.md §1.2 also lists the inspection game (Tsebelis 1989): in its mixed equilibrium the violation rate depends on the \
 inspector's cost and reward, not on the penalty. cadresim's inspectors are not agents (inspection rates are scenario \
 parameters), so the engine has no counterpart of that result and it is not checked here.
 ";
@@ -520,7 +520,7 @@ the swept parameter; expected values are computed from their formulas in `src/ve
     let _ = writeln!(
         out,
         "**Tolerances.** Analytic cases: `allowance + z × SE`, where the allowance is the documented approximation error of the method \
-(3% for learning dynamics versus a Nash equilibrium, as the model's design allows for an independent implementation; zero where the formula \
+(3% for learning dynamics versus a Nash equilibrium, as docs/ODD.md §1.2 states for an independent implementation; zero where the formula \
 is exact), SE is the standard error across replications (the exact binomial SE for the logit case, where draws are independent), \
 and z is the two-sided 99% critical value of Student's t for the replications used (3.9 for the binomial case). Patterns: the 99% \
 interval of the paired difference (same seeds, common random numbers) must lie on the predicted side. Intervals shown are 99%.\n"

@@ -1,5 +1,13 @@
 //! Summary statistics across replications: mean, standard deviation and a 95% confidence
 //! interval from Student's t distribution. Undefined values (NaN) are left out and counted.
+//!
+//! Which interval where: a metric averaged over a replication (a share of cadres, a sanction
+//! rate) is one number per replication, and replications are the independent units (cadres of
+//! one replication share townships, slots and history), so its interval is the t interval of
+//! [`Summary`] over replications, clipped to [0, 1] where it is drawn. A probability estimated
+//! from independent Bernoulli trials (the Monte Carlo draws of [`crate::exposure`]) gets the
+//! Wilson score interval [`wilson95`], which stays inside [0, 1] and keeps its coverage near 0
+//! and 1, where the Wald interval collapses to a point.
 
 use crate::math::t_quantile;
 
@@ -52,9 +60,54 @@ impl Summary {
     }
 }
 
+/// The 97.5% quantile of the standard normal distribution.
+const Z975: f64 = 1.959_963_984_540_054;
+
+/// The 95% Wilson score interval of a proportion with `successes` out of `trials` independent
+/// trials: `(c - h, c + h)` with `c = (p + z²/2n) / (1 + z²/n)` and
+/// `h = z √(p(1-p)/n + z²/4n²) / (1 + z²/n)`. It always lies in [0, 1] (0 successes give a lower
+/// end of exactly 0, `trials` successes an upper end of exactly 1). NaN for no trials.
+pub fn wilson95(successes: u64, trials: u64) -> (f64, f64) {
+    if trials == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = trials as f64;
+    let k = successes.min(trials) as f64;
+    let p = k / n;
+    let z2 = Z975 * Z975;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = Z975 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denom;
+    let low = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
+    let high = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    (low, high)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wilson_matches_published_values_and_stays_in_the_unit_interval() {
+        // Newcombe (1998), Table I: 81/263 -> [0.2553, 0.3662]; 15/148 -> [0.0624, 0.1605].
+        let (l, h) = wilson95(81, 263);
+        assert!((l - 0.2553).abs() < 5e-5 && (h - 0.3662).abs() < 5e-5, "{l} {h}");
+        let (l, h) = wilson95(15, 148);
+        assert!((l - 0.0624).abs() < 5e-5 && (h - 0.1605).abs() < 5e-5, "{l} {h}");
+        // 0/10 -> [0, 0.2775] (not the Wald interval's [0, 0]); 10/10 -> [0.7225, 1].
+        let (l, h) = wilson95(0, 10);
+        assert!(l == 0.0 && (h - 0.2775).abs() < 5e-5, "{l} {h}");
+        let (l, h) = wilson95(10, 10);
+        assert!(h == 1.0 && (l - 0.7225).abs() < 5e-5, "{l} {h}");
+        assert!(wilson95(3, 0).0.is_nan());
+        for n in [1u64, 2, 7, 50] {
+            for k in 0..=n {
+                let (l, h) = wilson95(k, n);
+                let p = k as f64 / n as f64;
+                assert!((0.0..=p).contains(&l) && (p..=1.0).contains(&h), "{k}/{n}: [{l}, {h}]");
+            }
+        }
+    }
 
     #[test]
     fn summary_matches_hand_computation() {

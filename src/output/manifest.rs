@@ -137,6 +137,10 @@ pub struct SweepDetails {
     /// Points of a Latin hypercube.
     #[serde(deserialize_with = "required")]
     pub samples: Option<usize>,
+    /// The base scenario's own value of each varied parameter, in factor order (null where it
+    /// is not a number), so figures can mark the status quo; absent in older manifests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_quo: Vec<Option<f64>>,
 }
 
 /// Settings of a sensitivity analysis.

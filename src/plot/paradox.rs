@@ -49,6 +49,7 @@ pub(crate) fn sanction_by_class(stem: &Path, fig: &ClassSanctions) -> Result<Vec
         columns: 2,
         y_range: YRange::Proportion,
         reference: Vec::new(),
+        x_reference: Vec::new(),
     };
     output::render(stem, &series::PanelChart(&panels))
 }

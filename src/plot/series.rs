@@ -240,6 +240,24 @@ pub(crate) fn draw_reference<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws each vertical reference line dashed from the bottom to the top of the
+/// plot (lines outside the x axis are left out; their labels are in the caption).
+pub(crate) fn draw_x_reference<DB: DrawingBackend>(
+    chart: &mut ChartContext<DB, Coord>,
+    reference: &[RefLine],
+    x: &Axis,
+    y: &Axis,
+) -> Result<(), PlotError> {
+    let grey = RGBColor(90, 90, 90);
+    let area = chart.plotting_area().strip_coord_spec();
+    for r in reference.iter().filter(|r| layout::ok(r.value) && r.value >= x.lo && r.value <= x.hi) {
+        let a = chart.backend_coord(&(r.value, y.lo));
+        let b = chart.backend_coord(&(r.value, y.hi));
+        layout::styled_path(&area, shift(chart, vec![a, b]), grey.stroke_width(3), style::Dash::Dashed)?;
+    }
+    Ok(())
+}
+
 /// Notes of the caption for the axes of a chart.
 fn axis_notes(a: &LineAxes) -> Vec<String> {
     a.zoom.iter().chain(a.clipped.iter()).cloned().collect()
@@ -427,6 +445,9 @@ impl PanelChart<'_> {
         if axes.iter().any(|a| a.zoom.is_some()) {
             notes.push("panels marked \"zoomed\" have y axes that do not start at 0".to_string());
         }
+        for r in self.0.x_reference.iter().filter(|r| layout::ok(r.value) && !r.label.trim().is_empty()) {
+            notes.push(format!("dashed vertical line: {}", r.label));
+        }
         self.0.info.caption(&notes)
     }
 
@@ -466,6 +487,7 @@ impl Figure for PanelChart<'_> {
                 layout::draw_no_data(&chart, &frame)?;
             }
             draw_reference(&mut chart, &self.0.reference, &a.x, &a.y, false)?;
+            draw_x_reference(&mut chart, &self.0.x_reference, &a.x, &a.y)?;
             let index: Vec<usize> = panel.series.iter().map(|b| key(&mut labels, &b.label)).collect();
             draw_bands(&mut chart, &panel.series, &index, &a.x, &a.y)?;
             draw_reference(&mut chart, &self.0.reference, &a.x, &a.y, true)?;

@@ -184,6 +184,9 @@ pub struct PanelFigure {
     pub y_range: YRange,
     /// Reference lines drawn in every panel.
     pub reference: Vec<RefLine>,
+    /// Vertical reference lines drawn dashed in every panel at these x values (e.g. the
+    /// status-quo value of a swept parameter); their labels go into the caption.
+    pub x_reference: Vec<RefLine>,
 }
 
 /// Stacked shares of cadre types (e.g. avoiders, minimal, diligent) over

@@ -8,6 +8,7 @@
 //! and, on disk, the same bytes.
 
 pub mod compare;
+pub mod effort;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -66,6 +67,7 @@ pub fn paradox_figures(
                 title: name.clone(),
                 series: vec![
                     band("avoiders", rows, "sanction_rate_avoiders"),
+                    band("minimal", rows, "sanction_rate_minimal"),
                     band("diligent", rows, "sanction_rate_diligent"),
                     band("all cadres", rows, "sanction_rate"),
                 ],
@@ -165,8 +167,11 @@ pub fn write_tables(report: &ExperimentReport, m: &ExperimentManifest, staging: 
 /// Renders the report's figures into the staging area.
 pub fn render_figures(report: &ExperimentReport, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
     match report {
-        ExperimentReport::Compare(r) => r.figures(staging),
-        ExperimentReport::Sweep(r) => r.figures(staging),
+        ExperimentReport::Compare(r) => {
+            r.figures(staging)?;
+            effort::stage_compare(m, staging)
+        }
+        ExperimentReport::Sweep(r) => r.figures(m, staging),
         ExperimentReport::Sensitivity(r) => r.figure(m, staging),
     }
 }
@@ -196,7 +201,7 @@ pub fn finalize(m: &ExperimentManifest, mut staging: Staging) -> Result<(Experim
 /// The files a finished experiment of this manifest writes (so shard manifests can list them).
 pub fn expected_files(m: &ExperimentManifest) -> Vec<String> {
     let mut f: Vec<String> = match m.details {
-        Details::Compare(_) => ["runs.csv", "timeseries.csv", "comparison.csv", "comparison.md"].map(String::from).to_vec(),
+        Details::Compare(_) => ["runs.csv", "timeseries.csv", "comparison.csv", "comparison.md", effort::CSV].map(String::from).to_vec(),
         Details::Sweep(_) => vec!["sweep.csv".to_string(), "sweep_summary.csv".to_string()],
         Details::Sensitivity(_) => ["sensitivity_runs.csv", "sensitivity_design.csv", "sensitivity_indices.csv"].map(String::from).to_vec(),
     };
@@ -214,6 +219,7 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
             let mut v = vec!["timeseries".to_string(), "shares".to_string()];
             v.extend(PARADOX_PLOTS.iter().map(|s| s.to_string()));
             v.push("differences".to_string());
+            v.push(effort::STEM.to_string());
             v.extend(BAR_METRICS.iter().map(|m| format!("end_{m}")));
             v
         }

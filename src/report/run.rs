@@ -50,7 +50,9 @@ pub fn write_run(
     if p.counties > 1 {
         staging.write("counties.csv", tables::counties_csv(results).as_bytes())?;
     }
-    staging.write("scenario.toml", scenario.resolved.to_toml().as_bytes())?;
+    staging.write("scenario.toml", scenario.to_toml().as_bytes())?;
+    let risks = crate::exposure::sanction_by_action(model, seed, crate::exposure::DEFAULT_DRAWS);
+    staging.write(super::effort::CSV, super::effort::csv(&[(scenario.name.clone(), risks)]).as_bytes())?;
     let plots = staging.path("plots/timeseries.png")?.with_file_name("");
     for f in render_run_plots(summary, &scenario.name, (p.avoider_below, p.diligent_from), &plots)? {
         staging.adopt(&f);
@@ -137,8 +139,9 @@ pub fn read_summary(path: &Path) -> Result<RunSummary, Error> {
     Ok(RunSummary { per_period, window: vec![nan; METRICS.len()], window_len: 0 })
 }
 
-/// Figures of a single run (`timeseries` and `shares`, PNG and SVG) into `plots_dir`. Returns the
-/// file names written, relative to the output directory.
+/// Figures of a single run (`timeseries`, `shares`, the paradox figures and, when the run
+/// directory above `plots_dir` holds `sanction_by_effort.csv`, the sanction-against-s figure; PNG
+/// and SVG) into `plots_dir`. Returns the file names written, relative to the output directory.
 pub fn render_run_plots(summary: &RunSummary, name: &str, thresholds: (f64, f64), plots_dir: &Path) -> Result<Vec<String>, Error> {
     let x: Vec<f64> = (1..=summary.per_period.len()).map(|t| t as f64).collect();
     let series = |m: &str, f: fn(&Summary) -> f64| -> Vec<f64> {
@@ -179,6 +182,10 @@ pub fn render_run_plots(summary: &RunSummary, name: &str, thresholds: (f64, f64)
         &x,
         &layers,
     )?;
-    let stems = ["timeseries", "shares"].iter().chain(super::PARADOX_PLOTS);
-    Ok(stems.flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
+    let mut stems: Vec<&str> = ["timeseries", "shares"].iter().chain(super::PARADOX_PLOTS).copied().collect();
+    if let Some(table) = plots_dir.parent().map(|d| d.join(super::effort::CSV)).filter(|p| p.is_file()) {
+        super::effort::render(&table, plots_dir)?;
+        stems.push(super::effort::STEM);
+    }
+    Ok(stems.iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect())
 }

@@ -209,36 +209,44 @@ impl SensitivityReport {
         out
     }
 
-    /// The analysis's figure.
+    /// The analysis's figure, through the typed API: Sobol' S1 and ST bars ranked by ST as the
+    /// table is, or the Morris μ*–σ plane with μ* intervals and σ/μ* reference lines; the caption
+    /// states N (or r), the runs and the replications behind each.
     pub(super) fn figure(&self, _m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
         let stem = plot_path(staging, "sensitivity")?;
         let f = &self.factors;
         let k = f.len();
+        let metric = super::label_of(&self.metric);
+        let info = |title: String, interval: plot::Interval| plot::FigureInfo {
+            title,
+            replications: Some(self.reps as usize),
+            window: Some("end-of-run window mean of each run".into()),
+            interval,
+            notes: vec![format!("{} runs (design points)", self.points)],
+        };
+        let bars = |v: &[f64], lo: &[f64], hi: &[f64]| -> Vec<Bar> {
+            (0..k).map(|i| Bar { label: f[i].clone(), mean: v[i], low: lo[i], high: hi[i] }).collect()
+        };
         match &self.indices {
             Indices::Sobol(ix) => {
-                let bars = |v: &[f64], lo: &[f64], hi: &[f64]| -> Vec<Bar> {
-                    (0..k).map(|i| Bar { label: f[i].clone(), mean: v[i], low: lo[i], high: hi[i] }).collect()
+                let fig = plot::SobolFigure {
+                    info: info(format!("Sobol' indices of {metric}"), plot::Interval::Bootstrap95),
+                    samples: self.samples,
+                    parameters: f.clone(),
+                    s1: bars(&ix.s1, &ix.s1_low, &ix.s1_high),
+                    st: bars(&ix.st, &ix.st_low, &ix.st_high),
                 };
-                plot::grouped_bars(
-                    &stem,
-                    &format!("Sobol' indices of {} (95% bootstrap intervals)", self.metric),
-                    "share of output variance",
-                    f,
-                    &[
-                        ("first order S1".to_string(), bars(&ix.s1, &ix.s1_low, &ix.s1_high)),
-                        ("total ST".to_string(), bars(&ix.st, &ix.st_low, &ix.st_high)),
-                    ],
-                )?;
+                plot::sobol_figure(&stem, &fig)?;
             }
             Indices::Morris(ix) => {
-                let pts: Vec<(String, f64, f64)> = (0..k).map(|i| (f[i].clone(), ix.mu_star[i], ix.sigma[i])).collect();
-                plot::scatter_labelled(
-                    &stem,
-                    &format!("Morris screening of {}", self.metric),
-                    "mu* (mean absolute elementary effect)",
-                    "sigma (interaction / nonlinearity)",
-                    &pts,
-                )?;
+                let fig = plot::MorrisFigure {
+                    info: info(format!("Morris screening of {metric}"), plot::Interval::Bootstrap95),
+                    trajectories: self.samples,
+                    parameters: f.clone(),
+                    mu_star: bars(&ix.mu_star, &ix.mu_star_low, &ix.mu_star_high),
+                    sigma: ix.sigma.clone(),
+                };
+                plot::morris_figure(&stem, &fig)?;
             }
         }
         Ok(())

@@ -111,15 +111,30 @@ impl SweepReport {
         out
     }
 
-    /// The sweep's figures.
-    pub(super) fn figures(&self, staging: &mut Staging) -> Result<(), Error> {
+    /// The sweep's figures: for one factor, a panel per metric against it with a dashed
+    /// vertical line at the status quo (the base scenario's own value); for a two-factor grid, a
+    /// heat map per metric with the status-quo cell outlined when that point lies on or inside
+    /// the grid.
+    pub(super) fn figures(&self, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
         let values = &self.values;
         let n_points = values.len();
+        let status_quo: Vec<Option<f64>> = match &m.details {
+            Details::Sweep(d) => d.status_quo.clone(),
+            _ => Vec::new(),
+        };
+        let sq = |i: usize| status_quo.get(i).copied().flatten().filter(|v| v.is_finite());
+        let info = |title: String, interval: plot::Interval| plot::FigureInfo {
+            title,
+            replications: Some(self.reps as usize),
+            window: Some(format!("end-of-run means over the last {} of {} periods", m.window, m.periods)),
+            interval,
+            notes: vec![],
+        };
         if self.factors.len() == 1 {
             let mut order: Vec<usize> = (0..n_points).collect();
             order.sort_by(|a, b| values[*a][0].total_cmp(&values[*b][0]));
             let x: Vec<f64> = order.iter().map(|&p| values[p][0]).collect();
-            let panels: Vec<(String, Vec<Band>)> = PLOT_METRICS
+            let panels: Vec<plot::Panel> = PLOT_METRICS
                 .iter()
                 .map(|m| {
                     let k = metrics::index(m);
@@ -130,12 +145,28 @@ impl SweepReport {
                         low: order.iter().map(|&p| self.means[p][k].low).collect(),
                         high: order.iter().map(|&p| self.means[p][k].high).collect(),
                     };
-                    (label_of(m), vec![band])
+                    plot::Panel { title: label_of(m), series: vec![band] }
                 })
                 .collect();
-            let stem = plot_path(staging, "sweep")?;
             let f = &self.factors[0];
-            plot::panel_time_series(&stem, &format!("End-of-run outcomes against {f}"), f, &panels, 3)?;
+            let name = plot::labels::label_of(f);
+            let (lo, hi) = x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+            let mut fig = plot::PanelFigure {
+                info: info(format!("End-of-run outcomes against {name}"), plot::Interval::MeanCi95),
+                x_label: name.clone(),
+                panels,
+                columns: 3,
+                ..plot::PanelFigure::default()
+            };
+            match sq(0) {
+                Some(v) if v >= lo && v <= hi => {
+                    fig.x_reference.push(plot::RefLine { value: v, label: format!("status quo, {name} = {}", short(v)) })
+                }
+                Some(v) => fig.info.notes.push(format!("the status quo ({name} = {}) lies outside the swept range", short(v))),
+                None => {}
+            }
+            let stem = plot_path(staging, "sweep")?;
+            plot::panel_figure(&stem, &fig)?;
         } else if self.factors.len() == 2 && self.grid {
             let mut xs: Vec<f64> = values.iter().map(|v| v[0]).collect();
             let mut ys: Vec<f64> = values.iter().map(|v| v[1]).collect();
@@ -143,19 +174,88 @@ impl SweepReport {
                 v.sort_by(f64::total_cmp);
                 v.dedup();
             }
-            for m in PLOT_METRICS {
-                let k = metrics::index(m);
+            let marked = match (sq(0), sq(1)) {
+                (Some(x), Some(y)) => nearest_cell(&xs, x).zip(nearest_cell(&ys, y)),
+                _ => None,
+            };
+            let sq_text = match (sq(0), sq(1)) {
+                (Some(x), Some(y)) => format!(
+                    "status quo ({} = {}, {} = {})",
+                    plot::labels::label_of(&self.factors[0]),
+                    short(x),
+                    plot::labels::label_of(&self.factors[1]),
+                    short(y)
+                ),
+                _ => String::new(),
+            };
+            let on_grid = marked.is_some_and(|(ix, iy)| sq(0) == Some(xs[ix]) && sq(1) == Some(ys[iy]));
+            let marked_label = if on_grid { "status quo".to_string() } else { format!("the grid point nearest the {sq_text}") };
+            for metric_name in PLOT_METRICS {
+                let k = metrics::index(metric_name);
                 let mut z = vec![vec![f64::NAN; xs.len()]; ys.len()];
                 for (p, v) in values.iter().enumerate() {
                     let ix = xs.iter().position(|x| *x == v[0]).unwrap_or(0);
                     let iy = ys.iter().position(|y| *y == v[1]).unwrap_or(0);
                     z[iy][ix] = self.means[p][k].mean;
                 }
-                let stem = plot_path(staging, &format!("heatmap_{m}"))?;
-                let title = format!("{} (end-of-run mean)", metric(m).map(|x| x.doc).unwrap_or(m));
-                plot::heatmap(&stem, &title, &self.factors[0], &self.factors[1], &xs, &ys, &z, &label_of(m))?;
+                let title = format!("{} (end-of-run mean)", metric(metric_name).map(|x| x.doc).unwrap_or(metric_name));
+                let mut fig = plot::HeatmapFigure {
+                    info: info(title, plot::Interval::None),
+                    x_label: plot::labels::label_of(&self.factors[0]),
+                    y_label: plot::labels::label_of(&self.factors[1]),
+                    xs: xs.clone(),
+                    ys: ys.clone(),
+                    z,
+                    z_label: label_of(metric_name),
+                    marked,
+                    marked_label: marked_label.clone(),
+                    ..plot::HeatmapFigure::default()
+                };
+                if marked.is_none() && !sq_text.is_empty() {
+                    fig.info.notes.push(format!("the {sq_text} lies outside the grid"));
+                }
+                let stem = plot_path(staging, &format!("heatmap_{metric_name}"))?;
+                plot::heatmap_figure(&stem, &fig)?;
             }
         }
         Ok(())
+    }
+}
+
+/// The index of the cell of `centres` (sorted) that holds `v`, if `v` lies within the grid
+/// (cells reach half-way to their neighbours; the outer ones end at the outer centres).
+fn nearest_cell(centres: &[f64], v: f64) -> Option<usize> {
+    let (first, last) = (*centres.first()?, *centres.last()?);
+    if v < first - 1e-12 * first.abs().max(1.0) || v > last + 1e-12 * last.abs().max(1.0) {
+        return None;
+    }
+    centres.iter().enumerate().min_by(|a, b| (a.1 - v).abs().total_cmp(&(b.1 - v).abs())).map(|(i, _)| i)
+}
+
+/// A parameter value as people write it (`3`, `0.25`, `1e-6`).
+fn short(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-4) {
+        format!("{v:e}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_quo_cell_is_the_nearest_inside_the_grid_only() {
+        let c = [0.0, 0.5, 1.0];
+        assert_eq!(nearest_cell(&c, 0.5), Some(1));
+        assert_eq!(nearest_cell(&c, 0.7), Some(1));
+        assert_eq!(nearest_cell(&c, 0.8), Some(2));
+        assert_eq!(nearest_cell(&c, 1.0), Some(2));
+        assert_eq!(nearest_cell(&c, 1.2), None);
+        assert_eq!(nearest_cell(&c, -0.1), None);
+        assert_eq!(nearest_cell(&[], 0.0), None);
+        assert_eq!((short(3.0), short(0.25), short(1e-6)), ("3".to_string(), "0.25".to_string(), "1e-6".to_string()));
     }
 }

@@ -25,8 +25,15 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario: replications in parallel, CSV + JSON results, a table of end-of-run means.
+    #[command(after_help = "Examples:
+  cadresim run scenarios/status_quo_veto.toml
+  cadresim run scenarios/status_quo_veto.toml --reps 40 --set regime.exempt=0.9 --out out/exempt
+
+Writes out/<scenario>/ (tables, manifest.json, plots/) unless --out or --no-save is given.")]
     Run(RunArgs),
     /// Validate a scenario file without running it.
+    #[command(after_help = "Example:
+  cadresim check scenarios/*.toml --set population.townships=4")]
     Check {
         /// Scenario file(s).
         #[arg(required = true)]
@@ -36,12 +43,27 @@ pub enum Command {
         sets: Vec<String>,
     },
     /// Compare scenarios with common random numbers: table of end-of-run means, differences, plots.
+    #[command(after_help = "Example:
+  cadresim compare scenarios/status_quo_veto.toml scenarios/due_diligence_exemption.toml scenarios/combined_reform.toml --out out/compare
+
+Differences are paired with the first scenario (common random numbers); figures go to OUT/plots/.")]
     Compare(CompareArgs),
     /// Sweep parameters over a grid or Latin hypercube: tidy CSV, summaries, line or heatmap plots.
+    #[command(after_help = "Examples:
+  cadresim sweep scenarios/status_quo_veto.toml --vary regime.exempt=0:1:5 --out out/sweep
+  cadresim sweep scenarios/status_quo_veto.toml --vary regime.penalty=0:6:4 --vary regime.exempt=0:1:3 --out out/grid
+
+Inspection levels are varied by name: --vary inspection.levels.merged.rate=0:4:5 (`cadresim params`).")]
     Sweep(SweepArgs),
     /// Global sensitivity analysis: Morris screening or Sobol' indices of one output metric.
+    #[command(after_help = "Examples:
+  cadresim sensitivity scenarios/status_quo_veto.toml --method morris --param regime.penalty=0:6 --param regime.exempt=0:1 --metric share_diligent --out out/morris
+  cadresim sensitivity scenarios/status_quo_veto.toml --method sobol --samples 64 --param regime.penalty=0:6 --param regime.exempt=0:1 --metric s --out out/sobol")]
     Sensitivity(SensitivityArgs),
     /// Combine the outputs of `--shard K/N` runs into exactly the files of an unsharded run.
+    #[command(after_help = "Example:
+  cadresim compare a.toml b.toml --shard 1/2 --out shard1   (and --shard 2/2 --out shard2)
+  cadresim merge shard1 shard2 --out out/compare")]
     Merge {
         /// Shard output directories (all N of them).
         #[arg(required = true)]
@@ -55,11 +77,17 @@ pub enum Command {
     },
     /// Re-render the plots (and tables) of a finished run, comparison, sweep or analysis from its
     /// saved results, without simulating.
+    #[command(after_help = "Example:
+  cadresim plot out/compare
+
+Re-renders OUT/plots/ byte for byte from the saved tables.")]
     Plot {
         /// Output directory of an earlier command.
         dir: PathBuf,
     },
     /// Reproduce known analytic results and the study's patterns through the engine.
+    #[command(after_help = "Example:
+  cadresim verify --quick --report verify.md")]
     Verify {
         /// Smaller, faster version (the one the test suite runs).
         #[arg(long)]
@@ -78,6 +106,8 @@ pub enum Command {
         threads: Option<u64>,
     },
     /// Interactive explorer in the browser: sliders, live runs, a township view, "play a cadre".
+    #[command(after_help = "Example:
+  cadresim explore --port 0 --open")]
     Explore {
         /// Port on 127.0.0.1 (0: any free port; the address is printed).
         #[arg(long, default_value_t = 8700)]
@@ -87,8 +117,14 @@ pub enum Command {
         open: bool,
     },
     /// List every parameter with its default, allowed range and meaning.
+    #[command(after_help = "Example:
+  cadresim params | grep regime
+
+Level fields are listed at the default level, e.g. inspection.levels.merged.rate.")]
     Params,
     /// List every output metric.
+    #[command(after_help = "Example:
+  cadresim metrics")]
     Metrics,
 }
 
