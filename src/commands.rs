@@ -170,16 +170,22 @@ pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> R
     };
     let staging = journal::execute(exp, out, job)?;
     let files = report::expected_files(&exp.manifest(&[]));
-    match out.shard {
-        Some(s) => {
-            let dir = shard::finish(exp, s, &files, staging)?;
+    let finished = match out.shard {
+        Some(s) => shard::finish(exp, s, &files, staging).map(|dir| ExperimentOutcome::Shard { shard: s, dir }),
+        None => report::finalize(&exp.manifest(&files), staging).map(|(report, dir)| ExperimentOutcome::Finished { report, dir }),
+    };
+    match finished {
+        Ok(outcome) => {
             journal::discard(exp, &out.dir);
-            Ok(ExperimentOutcome::Shard { shard: s, dir })
+            Ok(outcome)
         }
-        None => {
-            let (report, dir) = report::finalize(&exp.manifest(&files), staging)?;
-            journal::discard(exp, &out.dir);
-            Ok(ExperimentOutcome::Finished { report, dir })
+        Err(e) => {
+            // The runs are complete; a failure that a rerun would meet again must not leave a
+            // journal that blocks the corrected command.
+            if !journal::is_interruption(&e) {
+                journal::mark_failed(exp, &out.dir, &e);
+            }
+            Err(e)
         }
     }
 }

@@ -253,8 +253,8 @@ pub fn message(e: &Error) -> String {
             "{}: already holds results ({marker}); choose another --out directory or pass --force to overwrite",
             dir.display()
         ),
-        Error::Output(OutputError::UnfinishedOther { dir }) => format!(
-            "{}: holds an unfinished run of a different experiment (other arguments); rerun that command to finish it, choose another --out, or pass --force to discard it",
+        Error::Output(OutputError::UnfinishedOther { dir, what }) => format!(
+            "{}: holds the unfinished runs of a different experiment ({what}); rerun that command to resume it, choose another --out, or pass --force to discard it",
             dir.display()
         ),
         other => other.to_string(),

@@ -124,7 +124,8 @@ fn run_experiment(exp: Result<Experiment, Error>, a: &ExperimentCommon, out: &mu
     let output = a.output()?;
     let bar = progress::Bar::new(a.common.quiet);
     let token = progress::interrupt_token();
-    match commands::experiment(&exp, Some(&output), Job::new(&bar, &token))? {
+    let outcome = commands::experiment(&exp, Some(&output), Job::new(&bar, &token)).map_err(|e| experiment_failure(e, &exp, &output))?;
+    match outcome {
         ExperimentOutcome::Shard { shard, dir } => out.print(&format!(
             "shard {}/{} written to {}; combine all shards with `cadresim merge DIR... --out DIR`\n",
             shard.k,
@@ -137,4 +138,27 @@ fn run_experiment(exp: Result<Experiment, Error>, a: &ExperimentCommon, out: &mu
         }
         ExperimentOutcome::InMemory { .. } => Ok(()),
     }
+}
+
+/// An experiment's error as the CLI says it, with what became of the runs in the output
+/// directory: an interrupted experiment keeps them and resumes when the same command is run
+/// again; one that failed at the analysis keeps them for a corrected analysis.
+fn experiment_failure(e: Error, exp: &Experiment, output: &OutputSpec) -> Failure {
+    let journal = cadresim::experiment::journal::journal_path(&output.dir, exp.rows_file());
+    let dir = output.dir.display();
+    let kept = journal.exists();
+    let mut f = Failure::from(e);
+    let interrupted = f.code == 130;
+    if interrupted {
+        f.message = if kept {
+            format!("interrupted; the complete runs are kept in {dir}: run the same command again to resume, or start afresh with another --out (or --force)")
+        } else {
+            "interrupted before any run finished; nothing was written".to_string()
+        };
+    } else if kept && f.message.starts_with(&format!("{}:", journal.display())) {
+        f.message.push_str(&format!("; the complete runs are kept in {dir}: fix this and run the same command again to resume"));
+    } else if kept && f.message.starts_with("metric ") {
+        f.message.push_str(&format!(" (the runs in {dir} are kept, so that rerun simulates nothing)"));
+    }
+    f
 }
