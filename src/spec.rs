@@ -409,6 +409,7 @@ impl SensitivitySpec {
             confidence: 0.95,
             bounds: self.params.iter().map(|f| [f.lo, f.hi]).collect(),
             design: design.into(),
+            reanalysis_of: None,
         };
         Ok(Experiment::new(
             self.params.iter().map(|f| f.path.clone()).collect(),
@@ -417,6 +418,83 @@ impl SensitivitySpec {
             Record::Window,
             Details::Sensitivity(details),
         ))
+    }
+}
+
+/// `sensitivity` of a finished analysis for another metric: its saved runs (which hold every
+/// metric) analysed again, without simulating, into a new directory.
+#[derive(Debug, Clone)]
+pub struct ReanalysisSpec {
+    /// The finished sensitivity directory.
+    pub dir: PathBuf,
+    /// The metric to analyse.
+    pub metric: String,
+    /// Bootstrap resamples (`None`: as the analysed directory used).
+    pub bootstrap: Option<usize>,
+    /// Where the re-analysis goes (`None`: `DIR/reanalysis/METRIC`).
+    pub out: Option<PathBuf>,
+    /// Overwrite a directory that holds results.
+    pub force: bool,
+}
+
+impl ReanalysisSpec {
+    /// The output directory.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.dir.join("reanalysis").join(&self.metric))
+    }
+
+    /// Checks the fields and the analysed directory, and returns the manifest of the re-analysis:
+    /// the analysed one with the new metric (and bootstrap) and a note of where the runs came from.
+    pub fn prepare(&self) -> Result<crate::output::manifest::ExperimentManifest, Error> {
+        use crate::output::manifest::{Manifest, ReanalysisOf};
+        if metrics::metric(&self.metric).is_none() {
+            return Err(SpecError::new("metric", None, metrics::unknown_metric(&self.metric)).into());
+        }
+        let path = self.dir.join("manifest.json");
+        let dir = self.dir.display();
+        let mut m = match Manifest::read(&path)? {
+            Manifest::Experiment(m) => m,
+            Manifest::Shard(_) => {
+                return Err(SpecError::about(
+                    "dir",
+                    format!("{dir}: holds one shard; merge the shards first ({{merge}}) and re-analyse the merged directory"),
+                )
+                .into())
+            }
+            Manifest::Run(_) => {
+                return Err(SpecError::about(
+                    "dir",
+                    format!("{dir}: holds a run, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed"),
+                )
+                .into())
+            }
+        };
+        let Details::Sensitivity(d) = &mut m.details else {
+            let kind = m.kind().name();
+            return Err(SpecError::about(
+                "dir",
+                format!("{dir}: holds a {kind}, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed"),
+            )
+            .into());
+        };
+        if let Some(b) = self.bootstrap {
+            if b == 0 || b > MAX_BOOTSTRAP {
+                return Err(SpecError::new(
+                    "bootstrap",
+                    Some(b.to_string()),
+                    format!("expected 1 to {MAX_BOOTSTRAP} resamples (100 to 1000 are usual)"),
+                )
+                .into());
+            }
+            d.bootstrap = b;
+        }
+        let rows = self.dir.join(&m.rows_file);
+        let (rows_sha256, _) =
+            crate::output::file_digest(&rows).map_err(|e| Error::data(&rows, None, format!("cannot read the saved runs: {e}")))?;
+        d.reanalysis_of = Some(ReanalysisOf { dir: dir.to_string(), metric: d.metric.clone(), rows_sha256 });
+        d.metric = self.metric.clone();
+        m.files = crate::report::expected_files(&m);
+        Ok(m)
     }
 }
 

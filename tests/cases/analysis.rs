@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::experiments::{
-    assert_no_hidden_entries, assert_same_files, error_line, kill_midway, ok, refused_untouched, sensitivity_args, spawn, sweep_args,
-    MORRIS,
+    assert_no_hidden_entries, assert_same_files, error_line, kill_midway, manifest, ok, refused_untouched, sensitivity_args, snapshot,
+    spawn, sweep_args, MORRIS,
 };
 use crate::util::Dir;
 
@@ -154,4 +154,84 @@ fn issue12_a_full_disk_keeps_the_runs_and_says_how_to_resume() {
     assert!(stderr.starts_with("error: out/.sweep.csv.partial: "), "{stderr}");
     assert!(stderr.ends_with("; the complete runs are kept in out: fix this and run the same command again to resume\n"), "{stderr}");
     assert_resumable(&dir, "out");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-analysing a finished sensitivity directory for another metric
+
+/// Every file of `a` except its manifest and re-analyses equals that of `b`.
+fn assert_same_results(dir: &Dir, a: &str, b: &str) {
+    let files =
+        |d: &str| -> Vec<String> { dir.list(d).into_iter().filter(|n| n != "manifest.json" && !n.starts_with("reanalysis/")).collect() };
+    assert_eq!(files(a), files(b), "files of {a} and {b}");
+    for n in files(a) {
+        eqnice!(dir.read_any(&format!("{a}/{n}")), dir.read_any(&format!("{b}/{n}")), format!("{a}/{n} and {b}/{n}"));
+    }
+}
+
+#[test]
+fn issue12_reanalysis_for_another_metric_equals_a_fresh_analysis_for_it() {
+    let dir = Dir::new();
+    let sobol = ["--method", "sobol", "--param", "regime.penalty=0:4", "--param", "regime.exempt=0:1", "--samples", "4"];
+    for (name, spec) in [("morris", morris_for("s")), ("sobol", [&sobol[..], &["--metric", "s"]].concat())] {
+        ok(&dir, &sensitivity_args(&spec, name, &[]));
+        let before = snapshot(&dir, name);
+        let stdout = ok(&dir, &["sensitivity".to_string(), name.to_string(), "--metric".into(), "blame_difference".into()]);
+        let again = format!("{name}/reanalysis/blame_difference");
+        assert!(
+            stdout.starts_with(&format!("re-analysis of the saved runs of {name} for metric blame_difference (nothing simulated)\n")),
+            "{stdout}"
+        );
+        assert!(stdout.ends_with(&format!("results written to {again}\n")), "{stdout}");
+        let fresh = format!("fresh_{name}");
+        let spec_x: Vec<&str> = spec.iter().map(|a| if *a == "s" { "blame_difference" } else { a }).collect();
+        ok(&dir, &sensitivity_args(&spec_x, &fresh, &[]));
+        // Indices, design, runs and figures: byte for byte those of the fresh analysis.
+        assert_same_results(&dir, &fresh, &again);
+        assert!(dir.read(&format!("{again}/sensitivity_indices.csv")) != dir.read(&format!("{name}/sensitivity_indices.csv")));
+        let m = manifest(&dir, &again);
+        assert_eq!(m["details"]["metric"], "blame_difference");
+        assert_eq!(m["details"]["reanalysis_of"]["dir"], name);
+        assert_eq!(m["details"]["reanalysis_of"]["metric"], "s");
+        assert!(manifest(&dir, &fresh)["details"].get("reanalysis_of").is_none(), "a fresh analysis claims to be a re-analysis");
+        // The analysed directory is as it was, apart from the new sub-directory.
+        let mut after = snapshot(&dir, name);
+        after.retain(|n, _| !n.starts_with("reanalysis/"));
+        assert_eq!(before, after, "the re-analysis changed {name}");
+        // `plot` re-renders the re-analysis from its own runs.
+        let files = snapshot(&dir, &again);
+        ok(&dir, &["plot".to_string(), again.clone()]);
+        assert_eq!(files, snapshot(&dir, &again), "plot changed the re-analysis");
+    }
+}
+
+#[test]
+fn issue12_reanalysis_refuses_what_would_shape_a_new_experiment_and_leaves_no_trace() {
+    let dir = Dir::new();
+    ok(&dir, &sensitivity_args(&morris_for("s"), "out", NO_AVOIDERS));
+    let re = |extra: &[&str]| -> Vec<String> { ["sensitivity", "out"].iter().chain(extra).map(|s| s.to_string()).collect() };
+    let only = "while a re-analysis takes only --metric, --bootstrap, --out and --force (to start a new analysis, name a scenario file)";
+    for (extra, flag) in [
+        (&["--metric", "m", "--reps", "3"][..], "--reps"),
+        (&["--metric", "m", "--param", "regime.penalty=0:1"][..], "--param"),
+        (&["--metric", "m", "--set", "regime.penalty=1"][..], "--set"),
+        (&["--metric", "m", "--method", "sobol"][..], "--method"),
+        (&["--metric", "m", "--samples", "8"][..], "--samples"),
+    ] {
+        let stderr = refused_untouched(&dir, "out", &re(extra));
+        eqnice!(
+            format!("error: {flag}: out is a directory, so this re-analyses its saved runs without simulating; {flag} shapes a new analysis, {only}\n"),
+            stderr
+        );
+    }
+    let stderr = refused_untouched(&dir, "out", &re(&[]));
+    eqnice!("error: --metric is needed to re-analyse out: name the metric to analyse its saved runs for\n", stderr);
+    let stderr = refused_untouched(&dir, "out", &re(&["--metric", "blame_ratio"]));
+    assert!(stderr.starts_with("error: metric blame_ratio is undefined (NaN) at design point 0 ("), "{stderr}");
+    assert!(stderr.contains("use --metric blame_difference"), "{stderr}");
+    let stderr = refused_untouched(&dir, "out", &re(&["--metric", "m", "--out", "out"]));
+    assert!(stderr.starts_with("error: --out out: is the analysed directory itself;"), "{stderr}");
+    ok(&dir, &sweep_args(&["--vary", "regime.penalty=0:4:2"], "sweep", &[]));
+    let stderr = refused_untouched(&dir, "sweep", &["sensitivity".into(), "sweep".into(), "--metric".into(), "m".into()]);
+    eqnice!("error: sweep: holds a sweep, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed\n", stderr);
 }

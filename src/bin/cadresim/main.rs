@@ -7,7 +7,8 @@ mod progress;
 
 use std::io::Write;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 use cadresim::commands::{self, ExperimentOutcome, Replotted};
 use cadresim::experiment::Experiment;
@@ -32,15 +33,23 @@ impl Out {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The options given on the command line (not defaulted) of the subcommand.
+    let given: Vec<String> = matches
+        .subcommand()
+        .map(|(_, sub)| {
+            sub.ids().filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::CommandLine)).map(|id| id.to_string()).collect()
+        })
+        .unwrap_or_default();
     let mut out = Out(std::io::stdout().lock());
-    if let Err(f) = dispatch(&cli.command, &mut out) {
+    if let Err(f) = dispatch(&cli.command, &given, &mut out) {
         eprintln!("error: {}", f.message);
         std::process::exit(f.code);
     }
 }
 
-fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
+fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Failure> {
     match command {
         Command::Run(args) => {
             let spec = args.spec()?;
@@ -83,7 +92,19 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
         }
         Command::Compare(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
-        Command::Sensitivity(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Sensitivity(a) => match a.work(given)? {
+            cli::SensitivityWork::New(spec, exp) => run_experiment(spec.prepare(), &exp, out),
+            cli::SensitivityWork::Reanalysis(spec) => {
+                let (report, dir) = commands::reanalyse(&spec)?;
+                out.print(&format!(
+                    "re-analysis of the saved runs of {} for metric {} (nothing simulated)\n",
+                    spec.dir.display(),
+                    spec.metric
+                ))?;
+                out.print(&report::text(&report))?;
+                out.print(&format!("results written to {}\n", dir.display()))
+            }
+        },
         Command::Merge { dirs, out: dir, force } => {
             let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
             out.print(&report::text(&report))?;
