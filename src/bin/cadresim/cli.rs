@@ -225,7 +225,7 @@ pub struct SensitivityArgs {
 #[derive(Debug)]
 pub enum SensitivityWork {
     /// A new analysis: simulate the design, then analyse.
-    New(SensitivitySpec, ExperimentCommon),
+    New(Box<(SensitivitySpec, ExperimentCommon)>),
     /// A re-analysis of a finished directory's saved runs.
     Reanalysis(ReanalysisSpec),
 }
@@ -412,7 +412,7 @@ impl SensitivityArgs {
             bootstrap: self.bootstrap.unwrap_or(1000),
             runs: self.common.runs(),
         };
-        Ok(SensitivityWork::New(spec, ExperimentCommon { out, shard: self.shard.clone(), common: self.common.clone() }))
+        Ok(SensitivityWork::New(Box::new((spec, ExperimentCommon { out, shard: self.shard.clone(), common: self.common.clone() }))))
     }
 }
 

@@ -93,7 +93,7 @@ fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Fa
         Command::Compare(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sensitivity(a) => match a.work(given)? {
-            cli::SensitivityWork::New(spec, exp) => run_experiment(spec.prepare(), &exp, out),
+            cli::SensitivityWork::New(work) => run_experiment(work.0.prepare(), &work.1, out),
             cli::SensitivityWork::Reanalysis(spec) => {
                 let (report, dir) = commands::reanalyse(&spec)?;
                 out.print(&format!(
