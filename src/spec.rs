@@ -213,8 +213,19 @@ fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str
     let mut points = Vec::with_capacity(values.len());
     for (i, v) in values.into_iter().enumerate() {
         let mut s = base.clone();
-        let pairs: Vec<(String, f64)> = factors.iter().map(|f| f.path.clone()).zip(v.iter().copied()).collect();
-        s.apply_numeric(&pairs, &format!("{what} {i}"))?;
+        let label = format!("{what} {i}");
+        let (mut numeric, mut words) = (Vec::new(), Vec::new());
+        for (f, &x) in factors.iter().zip(&v) {
+            match (f.is_categorical(), crate::analysis::design::category_word(&f.path, x)) {
+                (true, Some(word)) => words.push((f.path.clone(), word.to_string())),
+                (true, None) => {
+                    return Err(SpecError::new("vary", Some(f.text(true)), format!("{label}: {x} is not a value of the list")).into())
+                }
+                (false, _) => numeric.push((f.path.clone(), x)),
+            }
+        }
+        s.apply_numeric(&numeric, &label)?;
+        s.apply_sets_labelled(&words, &label)?;
         let model = Model::new(s.params()?);
         points.push(Point { label: format!("{i}"), values: v, scenario: s, model });
     }
@@ -255,6 +266,14 @@ impl SweepSpec {
                 grid(&self.vary)
             }
             Design::Lhs { samples } => {
+                if let Some(f) = self.vary.iter().find(|f| f.is_categorical()) {
+                    return Err(SpecError::new(
+                        "vary",
+                        Some(f.text(true)),
+                        "a Latin hypercube samples numeric ranges; sweep categorical parameters with the grid design (leave out {design} lhs), or fix them with {set}",
+                    )
+                    .into());
+                }
                 if samples == 0 || samples > MAX_POINTS {
                     return Err(SpecError::new("samples", Some(samples.to_string()), format!("expected 1 to {MAX_POINTS}")).into());
                 }
@@ -298,7 +317,7 @@ impl EvaluateSpec {
         for path in &self.params {
             // Only the path and its kind matter here; each point's values are checked by the registry.
             let (lo, hi, integer) = numeric_param(path).map_err(|m| SpecError::new("params", Some(path.clone()), m))?;
-            factors.push(Factor { path: path.clone(), lo, hi, steps: 1, integer });
+            factors.push(Factor { path: path.clone(), lo, hi, steps: 1, integer, categories: Vec::new() });
         }
         named_once("params", self.params.iter().map(String::as_str), "each parameter may be named once")?;
         if self.points.is_empty() || self.points.len() > MAX_POINTS {
@@ -532,7 +551,7 @@ mod tests {
 
     #[test]
     fn an_overflowing_grid_is_refused_not_wrapped() {
-        let f = Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 100_000, integer: false };
+        let f = Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 100_000, integer: false, categories: vec![] };
         let mut vary = vec![f.clone()];
         for p in ["regime.exempt", "appraisal.w_materials", "promotion.rate"] {
             vary.push(Factor { path: p.into(), ..f.clone() });

@@ -235,3 +235,101 @@ fn issue12_reanalysis_refuses_what_would_shape_a_new_experiment_and_leaves_no_tr
     let stderr = refused_untouched(&dir, "sweep", &["sensitivity".into(), "sweep".into(), "--metric".into(), "m".into()]);
     eqnice!("error: sweep: holds a sweep, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed\n", stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Categorical sweeps
+
+/// The data lines of a CSV file, split into fields, keyed by nothing (header checked apart).
+fn rows_of(dir: &Dir, name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = dir.read(name);
+    let mut lines = text.lines().map(|l| l.split(',').map(String::from).collect::<Vec<String>>());
+    let head = lines.next().unwrap_or_default();
+    (head, lines.collect())
+}
+
+#[test]
+fn issue12_a_categorical_sweep_writes_words_and_runs_each_category() {
+    let dir = Dir::new();
+    let stdout = ok(&dir, &sweep_args(&["--vary", "regime.rule=points,veto"], "out", &[]));
+    assert!(stdout.contains("                  points ") && stdout.contains("                    veto "), "{stdout}");
+    let (head, rows) = rows_of(&dir, "out/sweep.csv");
+    assert_eq!(head[..3], ["point", "rep", "regime.rule"]);
+    assert_eq!(rows.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(), ["points", "points", "veto", "veto"]);
+    let (head, summary) = rows_of(&dir, "out/sweep_summary.csv");
+    assert_eq!(head[..3], ["point", "regime.rule", "metric"]);
+    assert!(summary.iter().all(|r| (r[0] == "0") == (r[1] == "points")), "sweep_summary.csv mislabels a point");
+    let stems: Vec<String> =
+        ["s", "m", "formalism", "share_diligent", "output", "sanction_rate"].iter().map(|m| format!("sweep_{m}")).collect();
+    let mut files: Vec<String> = stems.iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect();
+    files.extend(["manifest.json", "sweep.csv", "sweep_summary.csv"].map(String::from));
+    files.sort();
+    assert_eq!(dir.list("out"), files);
+    assert_eq!(manifest(&dir, "out")["details"]["vary"][0], "regime.rule=points,veto");
+
+    // Each category is really run: its metrics are those of the scenario with that value set.
+    for (rule, at) in [("points", 0), ("veto", 2)] {
+        let set = format!("regime.rule={rule}");
+        ok(&dir, &sweep_args(&["--vary", "regime.penalty=2:2:1"], rule, &["--set", &set]));
+        let (_, fixed) = rows_of(&dir, &format!("{rule}/sweep.csv"));
+        for rep in 0..2 {
+            assert_eq!(rows[at + rep][3..], fixed[rep][3..], "{rule}, rep {rep}: the sweep's metrics differ from a run with --set {set}");
+        }
+    }
+    assert!(rows[0][3..] != rows[2][3..], "both categories gave the same results");
+}
+
+#[test]
+fn issue12_categorical_by_numeric_and_two_categorical_sweeps_draw_their_figures_and_shard_identically() {
+    let dir = Dir::new();
+    let mixed = ["--vary", "regime.penalty=0:4:3", "--vary", "regime.rule=veto,points"];
+    ok(&dir, &sweep_args(&mixed, "mixed", &[]));
+    let plots: Vec<String> = dir.list("mixed").into_iter().filter(|n| n.starts_with("plots/")).collect();
+    assert_eq!(plots, ["plots/sweep.png", "plots/sweep.svg"]);
+    let two = ["--vary", "regime.rule=veto,points", "--vary", "fatigue.enabled=true,false"];
+    ok(&dir, &sweep_args(&two, "two", &[]));
+    let (_, rows) = rows_of(&dir, "two/sweep.csv");
+    let cells: Vec<(&str, &str)> = rows.iter().step_by(2).map(|r| (r[2].as_str(), r[3].as_str())).collect();
+    assert_eq!(cells, [("veto", "true"), ("veto", "false"), ("points", "true"), ("points", "false")]);
+    assert!(dir.list("two").contains(&"plots/sweep_s.png".to_string()), "{:?}", dir.list("two"));
+
+    // Shards merge to the unsharded files, and plot re-renders them byte for byte.
+    for (name, vary) in [("mixed", &mixed[..]), ("two", &two[..])] {
+        for k in 1..=3 {
+            ok(&dir, &sweep_args(vary, &format!("{name}-s{k}"), &["--shard", &format!("{k}/3")]));
+        }
+        let merged = format!("{name}-merged");
+        let shards: Vec<String> = (1..=3).map(|k| format!("{name}-s{k}")).collect();
+        ok(&dir, &[vec!["merge".to_string()], shards, vec!["--out".into(), merged.clone()]].concat());
+        assert_same_files(&dir, name, &merged);
+        let before = snapshot(&dir, name);
+        ok(&dir, &["plot".to_string(), name.to_string()]);
+        assert_eq!(before, snapshot(&dir, name), "plot changed {name}");
+    }
+}
+
+#[test]
+fn issue12_categorical_factors_are_refused_where_a_design_needs_ranges() {
+    let dir = Dir::new();
+    let stderr = error_line(&dir, &sweep_args(&["--vary", "regime.rule=veto,points"], "out", &["--design", "lhs", "--samples", "4"]));
+    eqnice!(
+        "error: --vary regime.rule=veto,points: a Latin hypercube samples numeric ranges; sweep categorical parameters with the grid design (leave out --design lhs), or fix them with --set\n",
+        stderr
+    );
+    let spec = ["--method", "morris", "--param", "regime.rule=veto,points", "--samples", "2"];
+    let stderr = error_line(&dir, &sensitivity_args(&spec, "out", &[]));
+    eqnice!(
+        "error: --param regime.rule=veto,points: regime.rule is categorical (it takes one of \"veto\", \"points\"); a sensitivity analysis needs numeric ranges: sweep it over a grid instead (--vary regime.rule=veto,points)\n",
+        stderr
+    );
+    let stderr = error_line(&dir, &sweep_args(&["--vary", "regime.rule=veto,vetoo"], "out", &[]));
+    eqnice!(
+        "error: --vary regime.rule=veto,vetoo: \"vetoo\" is not a value of regime.rule; it takes one of \"veto\", \"points\", listed as e.g. regime.rule=veto,points\n",
+        stderr
+    );
+    let stderr = error_line(&dir, &sweep_args(&["--vary", "fatigue.enabled=0:1:2"], "out", &[]));
+    eqnice!(
+        "error: --vary fatigue.enabled=0:1:2: fatigue.enabled is categorical (it takes true or false): list the values to sweep, e.g. fatigue.enabled=true,false\n",
+        stderr
+    );
+    assert!(!dir.join("out").exists(), "a refused command wrote output");
+}

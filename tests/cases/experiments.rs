@@ -613,7 +613,10 @@ fn bad_input_malformed_vary_specifications() {
         ("regime.exempt=0:1:x", "steps \"x\" is not a whole number"),
         ("regime.exempt=0:2:3", "regime.exempt must stay within [0, 1]"),
         ("regime.exempt=0:1", "expected PATH=LO:HI:STEPS, e.g. regime.exempt=0:1:5"),
-        ("regime.rule=0:1:2", "regime.rule is not numeric (it takes one of \"veto\", \"points\") and cannot be varied over a range"),
+        (
+            "regime.rule=0:1:2",
+            "regime.rule is categorical (it takes one of \"veto\", \"points\"): list the values to sweep, e.g. regime.rule=veto,points",
+        ),
     ];
     for (spec, message) in cases {
         let stderr = refused(&dir, "out", &sweep_args(&["--vary", spec], "out", &[]));
