@@ -4,6 +4,12 @@
 //! The model output at a design point is the end-of-run window value of the metric, averaged
 //! over the replications of that point (common random numbers across points). The estimators live
 //! in [`crate::analysis::sensitivity`] and know nothing about the model.
+//!
+//! The estimators need the metric at every design point, so a value undefined in any run is an
+//! error naming the metric, the point's parameter values and the replication, and a defined
+//! alternative ([`undefined_because`]); the saved runs hold every metric, so the analysis can be
+//! rerun for that alternative without simulating (`commands::reanalyse`, or the same command
+//! with the other metric, which finds the complete runs in its journal).
 
 use std::fmt::Write as _;
 

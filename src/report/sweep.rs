@@ -1,5 +1,10 @@
 //! Sweeps: end-of-run summaries at every design point, a line plot for one factor and heatmaps
-//! for a two-factor grid.
+//! for a two-factor grid (bars, lines per category or grouped bars when a factor is categorical).
+//!
+//! A metric undefined in some replications of a point (NaN, e.g. `blame_ratio` without
+//! avoiders) is summarised over the replications where it is defined: `n` says how many, and a
+//! point where it is defined in none has `n = 0` and NaN statistics (grey in heatmaps, gaps in
+//! lines). `blame_difference` is defined wherever `blame_ratio` is not.
 
 use super::{label_of, plot_path, PLOT_METRICS};
 use crate::analysis::design::{category_word, is_categorical};

@@ -333,3 +333,40 @@ fn issue12_categorical_factors_are_refused_where_a_design_needs_ranges() {
     );
     assert!(!dir.join("out").exists(), "a refused command wrote output");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Undefined values in sweep and compare summaries
+
+/// Sweep and compare summaries leave undefined values out and say how many were used (`n`), so
+/// a metric undefined in every run has n = 0 and a NaN mean, while its defined alternative is
+/// summarised over every replication.
+#[test]
+fn issue12_summaries_leave_undefined_values_out_and_count_the_rest() {
+    let dir = Dir::new();
+    ok(&dir, &sweep_args(&["--vary", "regime.penalty=0:4:2"], "sweep", NO_AVOIDERS));
+    let (head, summary) = rows_of(&dir, "sweep/sweep_summary.csv");
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (metric, n, mean) = (col("metric"), col("n"), col("mean"));
+    for r in summary.iter().filter(|r| r[metric] == "blame_ratio") {
+        assert_eq!((r[n].as_str(), r[mean].as_str()), ("0", "NaN"), "{r:?}");
+    }
+    for r in summary.iter().filter(|r| r[metric] == "blame_difference") {
+        assert_eq!(r[n], "2", "{r:?}");
+        assert!(r[mean].parse::<f64>().is_ok_and(f64::is_finite), "{r:?}");
+    }
+    let sq = super::experiments::scn("status_quo_veto.toml");
+    let ddx = super::experiments::scn("due_diligence_exemption.toml");
+    let args: Vec<String> =
+        ["compare", &sq, &ddx].iter().map(|s| s.to_string()).chain(super::experiments::small(NO_AVOIDERS, "cmp")).collect();
+    ok(&dir, &args);
+    let (head, table) = rows_of(&dir, "cmp/comparison.csv");
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let ratio: Vec<&Vec<String>> = table.iter().filter(|r| r[col("metric")] == "blame_ratio").collect();
+    assert_eq!(ratio.len(), 2);
+    for r in ratio {
+        assert_eq!((r[col("n")].as_str(), r[col("mean")].as_str(), r[col("diff")].as_str()), ("0", "NaN", "NaN"), "{r:?}");
+    }
+    for r in table.iter().filter(|r| r[col("metric")] == "blame_difference") {
+        assert_eq!(r[col("n")], "2", "{r:?}");
+    }
+}
