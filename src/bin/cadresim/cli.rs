@@ -165,8 +165,9 @@ pub struct CompareArgs {
 pub struct SweepArgs {
     /// Base scenario file.
     pub scenario: PathBuf,
-    /// A varied parameter: `PATH=LO:HI:STEPS` (repeatable).
-    #[arg(long, value_name = "PATH=LO:HI:STEPS", required = true)]
+    /// A varied parameter: `PATH=LO:HI:STEPS`, or the values of a categorical one,
+    /// `regime.rule=veto,points` or `fatigue.enabled=true,false` (grid designs only; repeatable).
+    #[arg(long, value_name = "PATH=LO:HI:STEPS|PATH=A,B", required = true)]
     pub vary: Vec<String>,
     /// Design: full grid of the steps, or a Latin hypercube of --samples points.
     #[arg(long, default_value = "grid", value_parser = ["grid", "lhs"])]
