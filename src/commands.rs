@@ -15,7 +15,7 @@ use crate::output::manifest::{ExperimentManifest, Manifest};
 use crate::output::{num, Staging};
 use crate::report::{self, ExperimentReport};
 use crate::scenario::Scenario;
-use crate::spec::{OutputSpec, RunSpec, ScenarioSpec, Shard};
+use crate::spec::{OutputSpec, ReanalysisSpec, RunSpec, ScenarioSpec, Shard};
 
 /// What `run` produced.
 #[derive(Debug, Clone)]
@@ -170,16 +170,22 @@ pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> R
     };
     let staging = journal::execute(exp, out, job)?;
     let files = report::expected_files(&exp.manifest(&[]));
-    match out.shard {
-        Some(s) => {
-            let dir = shard::finish(exp, s, &files, staging)?;
+    let finished = match out.shard {
+        Some(s) => shard::finish(exp, s, &files, staging).map(|dir| ExperimentOutcome::Shard { shard: s, dir }),
+        None => report::finalize(&exp.manifest(&files), staging).map(|(report, dir)| ExperimentOutcome::Finished { report, dir }),
+    };
+    match finished {
+        Ok(outcome) => {
             journal::discard(exp, &out.dir);
-            Ok(ExperimentOutcome::Shard { shard: s, dir })
+            Ok(outcome)
         }
-        None => {
-            let (report, dir) = report::finalize(&exp.manifest(&files), staging)?;
-            journal::discard(exp, &out.dir);
-            Ok(ExperimentOutcome::Finished { report, dir })
+        Err(e) => {
+            // The runs are complete; a failure that a rerun would meet again must not leave a
+            // journal that blocks the corrected command.
+            if !journal::is_interruption(&e) {
+                journal::mark_failed(exp, &out.dir, &e);
+            }
+            Err(e)
         }
     }
 }
@@ -256,6 +262,43 @@ pub fn plot(dir: &Path) -> Result<Replotted, Error> {
             Ok(Replotted::Experiment { report: Box::new(report), dir })
         }
     }
+}
+
+/// `sensitivity DIR --metric X`: analyses the saved runs of the finished sensitivity analysis in
+/// `spec.dir` for another metric, without simulating, into a new directory (by default
+/// `DIR/reanalysis/METRIC`) that holds what a fresh analysis for that metric holds: the runs, the
+/// design and indices tables, the figure and a manifest saying what was re-analysed. The indices
+/// are those of a fresh analysis of the same design and seed (tested byte for byte).
+pub fn reanalyse(spec: &ReanalysisSpec) -> Result<(ExperimentReport, PathBuf), Error> {
+    let m = spec.prepare()?;
+    let out = spec.out_dir();
+    let same = |a: &Path, b: &Path| a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    if same(&out, &spec.dir) {
+        return Err(SpecError::new(
+            "out",
+            Some(out.display().to_string()),
+            "is the analysed directory itself; a re-analysis goes into a new directory (without {out}: DIR/reanalysis/METRIC)",
+        )
+        .into());
+    }
+    // A parent made for this re-analysis goes again if it fails, so the analysed directory is left
+    // as it was.
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()).map(Path::to_path_buf);
+    let result = (|| {
+        let mut staging = Staging::new(&out, spec.force)?;
+        let staged = staging.path(&m.rows_file)?;
+        let rows = spec.dir.join(&m.rows_file);
+        if std::fs::hard_link(&rows, &staged).is_err() {
+            std::fs::copy(&rows, &staged).map_err(Error::io(&staged))?;
+        }
+        report::finalize(&m, staging)
+    })();
+    if result.is_err() {
+        if let Some(p) = parent {
+            let _ = std::fs::remove_dir(p);
+        }
+    }
+    result
 }
 
 /// `check`: loads and validates each scenario; returns it with its model.

@@ -133,6 +133,9 @@ pub enum OutputError {
     UnfinishedOther {
         /// The directory.
         dir: PathBuf,
+        /// What that experiment is (kind, scenarios, design, seed, replications), as its journal
+        /// records it.
+        what: String,
     },
 }
 
@@ -156,9 +159,9 @@ impl fmt::Display for OutputError {
             OutputError::Locked { dir, holder } => {
                 write!(f, "{}: another cadresim command is writing into it ({holder}); wait for it to finish or choose another output directory", dir.display())
             }
-            OutputError::UnfinishedOther { dir } => write!(
+            OutputError::UnfinishedOther { dir, what } => write!(
                 f,
-                "{}: holds an unfinished run of a different experiment; rerun that experiment to finish it, choose another output directory, or allow discarding it (force)",
+                "{}: holds the unfinished runs of a different experiment ({what}); rerun that experiment to resume it, choose another output directory, or allow discarding it (force)",
                 dir.display()
             ),
         }

@@ -213,8 +213,19 @@ fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str
     let mut points = Vec::with_capacity(values.len());
     for (i, v) in values.into_iter().enumerate() {
         let mut s = base.clone();
-        let pairs: Vec<(String, f64)> = factors.iter().map(|f| f.path.clone()).zip(v.iter().copied()).collect();
-        s.apply_numeric(&pairs, &format!("{what} {i}"))?;
+        let label = format!("{what} {i}");
+        let (mut numeric, mut words) = (Vec::new(), Vec::new());
+        for (f, &x) in factors.iter().zip(&v) {
+            match (f.is_categorical(), crate::analysis::design::category_word(&f.path, x)) {
+                (true, Some(word)) => words.push((f.path.clone(), word.to_string())),
+                (true, None) => {
+                    return Err(SpecError::new("vary", Some(f.text(true)), format!("{label}: {x} is not a value of the list")).into())
+                }
+                (false, _) => numeric.push((f.path.clone(), x)),
+            }
+        }
+        s.apply_numeric(&numeric, &label)?;
+        s.apply_sets_labelled(&words, &label)?;
         let model = Model::new(s.params()?);
         points.push(Point { label: format!("{i}"), values: v, scenario: s, model });
     }
@@ -255,6 +266,14 @@ impl SweepSpec {
                 grid(&self.vary)
             }
             Design::Lhs { samples } => {
+                if let Some(f) = self.vary.iter().find(|f| f.is_categorical()) {
+                    return Err(SpecError::new(
+                        "vary",
+                        Some(f.text(true)),
+                        "a Latin hypercube samples numeric ranges; sweep categorical parameters with the grid design (leave out {design} lhs), or fix them with {set}",
+                    )
+                    .into());
+                }
                 if samples == 0 || samples > MAX_POINTS {
                     return Err(SpecError::new("samples", Some(samples.to_string()), format!("expected 1 to {MAX_POINTS}")).into());
                 }
@@ -299,7 +318,7 @@ impl EvaluateSpec {
         for path in &self.params {
             // Only the path and its kind matter here; each point's values are checked by the registry.
             let (lo, hi, integer) = numeric_param(path).map_err(|m| SpecError::new("params", Some(path.clone()), m))?;
-            factors.push(Factor { path: path.clone(), lo, hi, steps: 1, integer });
+            factors.push(Factor { path: path.clone(), lo, hi, steps: 1, integer, categories: Vec::new() });
         }
         named_once("params", self.params.iter().map(String::as_str), "each parameter may be named once")?;
         if self.points.is_empty() || self.points.len() > MAX_POINTS {
@@ -417,6 +436,7 @@ impl SensitivitySpec {
             confidence: 0.95,
             bounds: self.params.iter().map(|f| [f.lo, f.hi]).collect(),
             design: design.into(),
+            reanalysis_of: None,
         };
         Ok(Experiment::new(
             self.params.iter().map(|f| f.path.clone()).collect(),
@@ -425,6 +445,83 @@ impl SensitivitySpec {
             Record::Window,
             Details::Sensitivity(details),
         ))
+    }
+}
+
+/// `sensitivity` of a finished analysis for another metric: its saved runs (which hold every
+/// metric) analysed again, without simulating, into a new directory.
+#[derive(Debug, Clone)]
+pub struct ReanalysisSpec {
+    /// The finished sensitivity directory.
+    pub dir: PathBuf,
+    /// The metric to analyse.
+    pub metric: String,
+    /// Bootstrap resamples (`None`: as the analysed directory used).
+    pub bootstrap: Option<usize>,
+    /// Where the re-analysis goes (`None`: `DIR/reanalysis/METRIC`).
+    pub out: Option<PathBuf>,
+    /// Overwrite a directory that holds results.
+    pub force: bool,
+}
+
+impl ReanalysisSpec {
+    /// The output directory.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.dir.join("reanalysis").join(&self.metric))
+    }
+
+    /// Checks the fields and the analysed directory, and returns the manifest of the re-analysis:
+    /// the analysed one with the new metric (and bootstrap) and a note of where the runs came from.
+    pub fn prepare(&self) -> Result<crate::output::manifest::ExperimentManifest, Error> {
+        use crate::output::manifest::{Manifest, ReanalysisOf};
+        if metrics::metric(&self.metric).is_none() {
+            return Err(SpecError::new("metric", None, metrics::unknown_metric(&self.metric)).into());
+        }
+        let path = self.dir.join("manifest.json");
+        let dir = self.dir.display();
+        let mut m = match Manifest::read(&path)? {
+            Manifest::Experiment(m) => m,
+            Manifest::Shard(_) => {
+                return Err(SpecError::about(
+                    "dir",
+                    format!("{dir}: holds one shard; merge the shards first ({{merge}}) and re-analyse the merged directory"),
+                )
+                .into())
+            }
+            Manifest::Run(_) => {
+                return Err(SpecError::about(
+                    "dir",
+                    format!("{dir}: holds a run, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed"),
+                )
+                .into())
+            }
+        };
+        let Details::Sensitivity(d) = &mut m.details else {
+            let kind = m.kind().name();
+            return Err(SpecError::about(
+                "dir",
+                format!("{dir}: holds a {kind}, not a sensitivity analysis; only a finished sensitivity analysis can be re-analysed"),
+            )
+            .into());
+        };
+        if let Some(b) = self.bootstrap {
+            if b == 0 || b > MAX_BOOTSTRAP {
+                return Err(SpecError::new(
+                    "bootstrap",
+                    Some(b.to_string()),
+                    format!("expected 1 to {MAX_BOOTSTRAP} resamples (100 to 1000 are usual)"),
+                )
+                .into());
+            }
+            d.bootstrap = b;
+        }
+        let rows = self.dir.join(&m.rows_file);
+        let (rows_sha256, _) =
+            crate::output::file_digest(&rows).map_err(|e| Error::data(&rows, None, format!("cannot read the saved runs: {e}")))?;
+        d.reanalysis_of = Some(ReanalysisOf { dir: dir.to_string(), metric: d.metric.clone(), rows_sha256 });
+        d.metric = self.metric.clone();
+        m.files = crate::report::expected_files(&m);
+        Ok(m)
     }
 }
 
@@ -462,7 +559,7 @@ mod tests {
 
     #[test]
     fn an_overflowing_grid_is_refused_not_wrapped() {
-        let f = Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 100_000, integer: false };
+        let f = Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 100_000, integer: false, categories: vec![] };
         let mut vary = vec![f.clone()];
         for p in ["regime.exempt", "appraisal.w_materials", "promotion.rate"] {
             vary.push(Factor { path: p.into(), ..f.clone() });

@@ -308,6 +308,9 @@ def _factor_texts(factors: Union[Mapping[str, Sequence[float]], Sequence[str]], 
         for path, spec in factors.items():
             if isinstance(spec, str):
                 texts.append(f"{path}={spec}")
+            elif any(isinstance(v, (str, bool)) for v in spec):
+                # The values of a categorical parameter: {"regime.rule": ["veto", "points"]}.
+                texts.append(f"{path}=" + ",".join(str(v).lower() if isinstance(v, bool) else str(v) for v in spec))
             else:
                 texts.append(f"{path}=" + ":".join(_text(v) for v in spec))
         return texts
@@ -353,7 +356,9 @@ def sweep(
 
     Args:
         vary: ``{"regime.penalty": (0, 8, 9), ...}`` (low, high, steps) or
-            ``["regime.penalty=0:8:9", ...]``.
+            ``["regime.penalty=0:8:9", ...]``; a categorical parameter lists its values,
+            ``{"regime.rule": ["veto", "points"], "fatigue.enabled": [True, False]}`` or
+            ``"regime.rule=veto,points"`` (grid designs only).
         design: ``"grid"`` or ``"lhs"`` (needs ``samples``).
     """
     out = _cadresim.sweep(_scenario(scenario, overrides, kwargs), _factor_texts(vary, "vary"), design, samples, reps, seed, threads)

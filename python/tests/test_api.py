@@ -98,6 +98,14 @@ def test_sweep_equals_the_cli_csv(cli, tmp_path):
     assert len(lhs.rows) == 4
 
 
+def test_categorical_sweep_equals_the_cli_csv(cli, tmp_path):
+    cli("sweep", SQ, "--vary", "regime.rule=veto,points", "--vary", "fatigue.enabled=true,false", "--reps", 2, "--quiet", "--out", tmp_path / "c", *sets())
+    res = cs.sweep("status_quo_veto", {"regime.rule": ["veto", "points"], "fatigue.enabled": [True, False]}, reps=2, overrides=SMALL)
+    same(res.rows, read(tmp_path / "c" / "sweep.csv"))
+    same(res.summary, read(tmp_path / "c" / "sweep_summary.csv"))
+    assert list(res.rows["regime.rule"].unique()) == ["veto", "points"]
+
+
 def test_sensitivity_equals_the_cli_csv(cli, tmp_path):
     args = ["--param", "regime.penalty=0:8", "--param", "regime.exempt=0:1", "--metric", "s", "--reps", 1, "--bootstrap", 50]
     cli("sensitivity", SQ, "--method", "sobol", "--samples", 8, *args, "--quiet", "--out", tmp_path / "so", *sets())

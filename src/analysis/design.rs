@@ -22,6 +22,54 @@ pub struct Factor {
     pub steps: usize,
     /// Whether the parameter takes whole numbers.
     pub integer: bool,
+    /// The values of a categorical (choice or boolean) parameter, in the order given; empty for
+    /// a numeric one. A design point holds each as its position in the registry's list of
+    /// values ([`category_values`]), which [`category_word`] turns back into the word.
+    pub categories: Vec<String>,
+}
+
+/// The values of a categorical registry parameter, in registry order (`false`, `true` for a
+/// boolean), or `None` for a numeric or unknown one.
+pub fn category_values(path: &str) -> Option<Vec<&'static str>> {
+    match params::spec_for(path)?.kind {
+        Kind::Choice(words) => Some(words.to_vec()),
+        Kind::Bool => Some(vec!["false", "true"]),
+        _ => None,
+    }
+}
+
+/// The word a design point's value `x` of categorical parameter `path` stands for.
+pub fn category_word(path: &str, x: f64) -> Option<&'static str> {
+    let values = category_values(path)?;
+    (x >= 0.0 && x.fract() == 0.0).then(|| values.get(x as usize).copied()).flatten()
+}
+
+/// Whether `path` is a categorical (choice or boolean) parameter.
+pub fn is_categorical(path: &str) -> bool {
+    category_values(path).is_some()
+}
+
+/// Parses the value list of a categorical factor (`veto,points`), checking each word.
+fn parse_categories(path: &str, list: &str, with_steps: bool) -> Result<Factor, String> {
+    let allowed = category_values(path).unwrap_or_default();
+    let kind = params::spec_for(path).map(|s| s.kind.allowed()).unwrap_or_default();
+    if !with_steps {
+        return Err(format!(
+            "{path} is categorical (it takes {kind}); a sensitivity analysis needs numeric ranges: sweep it over a grid instead ({{vary}} {path}={})",
+            allowed.join(",")
+        ));
+    }
+    let mut categories: Vec<String> = Vec::new();
+    for word in list.split(',').map(|w| w.trim().trim_matches('"')) {
+        if !allowed.contains(&word) {
+            return Err(format!("{word:?} is not a value of {path}; it takes {kind}, listed as e.g. {path}={}", allowed.join(",")));
+        }
+        if categories.iter().any(|c| c == word) {
+            return Err(format!("{word} is listed twice"));
+        }
+        categories.push(word.to_string());
+    }
+    Ok(Factor { path: path.to_string(), lo: 0.0, hi: (allowed.len() - 1) as f64, steps: categories.len(), integer: true, categories })
 }
 
 /// The bounds `(min, max)` of a numeric registry parameter and whether it takes whole numbers;
@@ -34,6 +82,12 @@ pub fn numeric_param(path: &str) -> Result<(f64, f64, bool), String> {
     match spec.kind {
         Kind::Float { min, max } => Ok((min, max, false)),
         Kind::Int { min, max } => Ok((min as f64, max as f64, true)),
+        Kind::Choice(words) => Err(format!(
+            "{path} is categorical (it takes {}): list the values to sweep, e.g. {path}={}",
+            Kind::Choice(words).allowed(),
+            words.join(",")
+        )),
+        Kind::Bool => Err(format!("{path} is categorical (it takes true or false): list the values to sweep, e.g. {path}=true,false")),
         other => Err(format!("{path} is not numeric (it takes {}) and cannot be varied over a range", other.allowed())),
     }
 }
@@ -45,6 +99,9 @@ pub fn parse_factor(text: &str, with_steps: bool) -> Result<Factor, String> {
     let form = if with_steps { "PATH=LO:HI:STEPS, e.g. regime.exempt=0:1:5" } else { "PATH=LO:HI, e.g. regime.exempt=0:1" };
     let (path, range) = text.split_once('=').ok_or_else(|| format!("expected {form}"))?;
     let path = path.trim();
+    if is_categorical(path) && !range.contains(':') {
+        return parse_categories(path, range, with_steps);
+    }
     let (min, max, integer) = numeric_param(path)?;
     let parts: Vec<&str> = range.split(':').collect();
     let want = if with_steps { 3 } else { 2 };
@@ -78,14 +135,16 @@ pub fn parse_factor(text: &str, with_steps: bool) -> Result<Factor, String> {
     } else {
         0
     };
-    Ok(Factor { path: path.to_string(), lo, hi, steps, integer })
+    Ok(Factor { path: path.to_string(), lo, hi, steps, integer, categories: Vec::new() })
 }
 
 impl Factor {
     /// The factor as `path=lo:hi:steps` (or `path=lo:hi` for a range without steps), numbers in
     /// their shortest form: what [`parse_factor`] reads back.
     pub fn text(&self, with_steps: bool) -> String {
-        if with_steps {
+        if self.is_categorical() {
+            format!("{}={}", self.path, self.categories.join(","))
+        } else if with_steps {
             format!("{}={}:{}:{}", self.path, self.lo, self.hi, self.steps)
         } else {
             format!("{}={}:{}", self.path, self.lo, self.hi)
@@ -102,8 +161,18 @@ impl Factor {
         }
     }
 
-    /// The grid values of this factor.
+    /// Whether the factor lists the values of a categorical parameter.
+    pub fn is_categorical(&self) -> bool {
+        !self.categories.is_empty()
+    }
+
+    /// The grid values of this factor (for a categorical one, the registry position of each
+    /// listed value, in the order listed).
     pub fn grid(&self) -> Vec<f64> {
+        if self.is_categorical() {
+            let all = category_values(&self.path).unwrap_or_default();
+            return self.categories.iter().filter_map(|c| all.iter().position(|w| w == c)).map(|i| i as f64).collect();
+        }
         if self.steps <= 1 {
             return vec![self.at(0.0)];
         }
@@ -148,10 +217,27 @@ mod tests {
         assert!(parse_factor("regime.exempt=0:1:0", true).unwrap_err().contains("at least 1"));
         assert!(parse_factor("regime.exempt=0:x:3", true).unwrap_err().contains("not a number"));
         assert!(parse_factor("regime.exempt=0:2:3", true).unwrap_err().contains("within [0, 1]"));
-        assert!(parse_factor("regime.rule=0:1:2", true).unwrap_err().contains("not numeric"));
+        assert!(parse_factor("regime.rule=0:1:2", true).unwrap_err().contains("is categorical"));
         assert!(parse_factor("regime.exempt", true).unwrap_err().contains("expected"));
         let g = parse_factor("population.cadres=10:20:3", true).unwrap();
         assert_eq!(g.grid(), vec![10.0, 15.0, 20.0]);
+    }
+
+    #[test]
+    fn categorical_factors_list_their_values_and_map_back_to_words() {
+        let f = parse_factor("regime.rule=points,veto", true).unwrap();
+        assert_eq!((f.grid(), f.text(true)), (vec![1.0, 0.0], "regime.rule=points,veto".to_string()));
+        assert_eq!(parse_factor(&f.text(true), true).unwrap(), f);
+        assert_eq!([category_word("regime.rule", 0.0), category_word("regime.rule", 1.0)], [Some("veto"), Some("points")]);
+        assert_eq!(category_word("regime.rule", 2.0), None);
+        let b = parse_factor("fatigue.enabled=true,false", true).unwrap();
+        assert_eq!(b.grid(), vec![1.0, 0.0]);
+        assert!(parse_factor("regime.rule=veto,nope", true).unwrap_err().contains("\"nope\" is not a value of regime.rule"));
+        assert!(parse_factor("regime.rule=veto,veto", true).unwrap_err().contains("listed twice"));
+        assert!(parse_factor("regime.rule=veto,points", false).unwrap_err().contains("needs numeric ranges"));
+        assert!(parse_factor("regime.penalty=1,2", true).unwrap_err().contains("expected PATH=LO:HI:STEPS"));
+        let g = grid(&[f, parse_factor("regime.penalty=0:1:2", true).unwrap()]);
+        assert_eq!(g, vec![vec![1.0, 0.0], vec![1.0, 1.0], vec![0.0, 0.0], vec![0.0, 1.0]]);
     }
 
     #[test]

@@ -25,6 +25,10 @@ use crate::job::Job;
 use crate::output::csv::Table;
 use crate::output::{OutputError, Staging};
 
+/// Environment variable of a test hook: panic after this many blocks of runs were journaled (so
+/// tests can check what a panic in the middle of an experiment leaves behind).
+pub const PANIC_AFTER_ENV: &str = "CADRESIM_TEST_PANIC_AFTER_BLOCKS";
+
 /// The journal of `rows_file` in `dir`.
 pub fn journal_path(dir: &Path, rows_file: &str) -> PathBuf {
     dir.join(format!(".{rows_file}.partial"))
@@ -36,6 +40,34 @@ fn id_path(dir: &Path, rows_file: &str) -> PathBuf {
 
 fn sums_path(dir: &Path, rows_file: &str) -> PathBuf {
     dir.join(format!(".{rows_file}.sums"))
+}
+
+/// The marker of a journal whose experiment failed for a reason a rerun would meet again (an
+/// undefined metric, values that stopped being finite): it holds the message.
+fn failed_path(dir: &Path, rows_file: &str) -> PathBuf {
+    dir.join(format!(".{rows_file}.failed"))
+}
+
+/// Whether an error is an interruption (cancelled, or output that could not be written, e.g. a
+/// full disk): rerunning the same command may then finish the work, so its journal stays
+/// resumable. Any other error after the runs started would recur on a rerun.
+pub fn is_interruption(e: &Error) -> bool {
+    matches!(e, Error::Cancelled | Error::Output(_) | Error::Resources(_))
+}
+
+/// Records that the experiment whose journal is in `dir` failed deterministically with `e`: the
+/// journal is kept (a rerun with the same rows, e.g. another metric, uses it without simulating
+/// again), but a different experiment started in `dir` discards it without needing `force`.
+pub fn mark_failed(exp: &Experiment, dir: &Path, e: &Error) {
+    if journal_path(dir, exp.rows_file()).exists() {
+        let _ = fs::write(failed_path(dir, exp.rows_file()), format!("{}\n", crate::output::one_line(&e.to_string())));
+    }
+}
+
+/// What the id file of a journal says about its experiment (its second line), if anything.
+fn journal_description(id_file: &Path) -> Option<String> {
+    let text = fs::read_to_string(id_file).ok()?;
+    text.lines().nth(1).map(str::trim).filter(|l| !l.is_empty()).map(String::from)
 }
 
 /// The last `(length, sha256)` of a sums file, if any.
@@ -69,17 +101,27 @@ fn open_journal(exp: &Experiment, dir: &Path, force: bool, shard_tag: &str) -> R
     fs::create_dir_all(dir).map_err(Error::io(dir))?;
     let journal = journal_path(dir, exp.rows_file());
     let id_file = id_path(dir, exp.rows_file());
-    let wanted = format!("{} {shard_tag}", exp.id());
+    let wanted = format!("{} {shard_tag}", exp.rows_id());
     let existing = fs::read_to_string(&id_file).ok();
-    let resumable = journal.exists() && existing.as_deref().map(str::trim) == Some(wanted.trim());
-    if journal.exists() && !resumable && !force {
-        return Err(OutputError::UnfinishedOther { dir: dir.to_path_buf() }.into());
+    let key = existing.as_deref().and_then(|t| t.lines().next()).map(str::trim);
+    let resumable = journal.exists() && key == Some(wanted.trim());
+    let failed = failed_path(dir, exp.rows_file());
+    // The journal of an experiment that failed deterministically blocks nothing: a different
+    // experiment replaces it.
+    if journal.exists() && !resumable && !force && !failed.exists() {
+        let what = journal_description(&id_file).unwrap_or_else(|| "an experiment run with other arguments".into());
+        return Err(OutputError::UnfinishedOther { dir: dir.to_path_buf(), what }.into());
+    }
+    // Resumed or replaced, the journal is no longer that of a failed experiment.
+    if failed.exists() {
+        fs::remove_file(&failed).map_err(Error::io(&failed))?;
     }
     let sums_file = sums_path(dir, exp.rows_file());
     let last = if resumable { last_sum(&sums_file) } else { None };
     let Some((len, sha)) = last else {
         // A new journal. The id first: a journal never exists without the id of its experiment.
-        fs::write(&id_file, &wanted).map_err(Error::io(&id_file))?;
+        let what = format!("{}{}", exp.describe(), if shard_tag == "whole" { String::new() } else { format!("; {shard_tag}") });
+        fs::write(&id_file, format!("{wanted}\n{}\n", crate::output::one_line(&what))).map_err(Error::io(&id_file))?;
         let mut f = File::create(&journal).map_err(Error::io(&journal))?;
         let header = Table::new(exp.header()).into_bytes();
         f.write_all(&header).map_err(Error::io(&journal))?;
@@ -133,9 +175,13 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
     job.progress.start(exp.kind().name(), exp.cadre_periods(pending));
     let jpath = journal_path(&out.dir, exp.rows_file());
     let spath = sums_path(&out.dir, exp.rows_file());
+    let panic_after = std::env::var(PANIC_AFTER_ENV).ok().and_then(|v| v.parse::<usize>().ok());
     let result = with_threads(exp.threads, || -> Result<(), Error> {
         let chunk = (2 * rayon::current_num_threads()).max(1);
-        for block in pending.chunks(chunk) {
+        for (written, block) in pending.chunks(chunk).enumerate() {
+            if panic_after == Some(written) {
+                panic!("{PANIC_AFTER_ENV}: a panic after {written} blocks of runs, as asked");
+            }
             let rows: Vec<Result<Vec<Row>, Error>> = block.par_iter().map(|&(p, r)| exp.run_rows(p, r, job)).collect();
             let mut table = Table::headless();
             for r in rows {
@@ -153,7 +199,12 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
         Ok(())
     });
     job.progress.finish();
-    result??;
+    if let Err(e) = result.and_then(|r| r) {
+        if !is_interruption(&e) {
+            mark_failed(exp, &out.dir, &e);
+        }
+        return Err(e);
+    }
     let mut staging = staging;
     let dest = staging.path(exp.rows_file())?;
     if fs::hard_link(&jpath, &dest).is_err() {
@@ -167,4 +218,5 @@ pub fn discard(exp: &Experiment, dir: &Path) {
     let _ = fs::remove_file(journal_path(dir, exp.rows_file()));
     let _ = fs::remove_file(id_path(dir, exp.rows_file()));
     let _ = fs::remove_file(sums_path(dir, exp.rows_file()));
+    let _ = fs::remove_file(failed_path(dir, exp.rows_file()));
 }

@@ -203,7 +203,44 @@ impl Experiment {
 
     /// A fingerprint of everything that determines the results.
     pub fn id(&self) -> String {
-        let details = self.details.to_value();
+        self.fingerprint(&self.details)
+    }
+
+    /// A fingerprint of everything that determines the rows (the journal's key): the id with the
+    /// settings that only the analysis of finished rows reads (a sensitivity analysis's metric,
+    /// bootstrap and confidence) left out, since every row holds every metric. So the runs of an
+    /// analysis of one metric serve a rerun for another one without simulating again.
+    pub fn rows_id(&self) -> String {
+        match &self.details {
+            Details::Sensitivity(d) => {
+                let rows_only =
+                    crate::output::manifest::SensitivityDetails { metric: String::new(), bootstrap: 0, confidence: 0.0, ..d.clone() };
+                self.fingerprint(&Details::Sensitivity(rows_only))
+            }
+            _ => self.id(),
+        }
+    }
+
+    /// One line saying what the experiment is (kind, scenarios, design, seed, replications), for
+    /// messages about a directory that holds its unfinished runs.
+    pub fn describe(&self) -> String {
+        let name = self.points.first().map(|p| p.scenario.name.as_str()).unwrap_or("");
+        let what = match &self.details {
+            Details::Compare(_) => {
+                let names: Vec<&str> = self.points.iter().map(|p| p.label.as_str()).collect();
+                format!("compare of {}", names.join(", "))
+            }
+            Details::Sweep(d) => format!("sweep ({}) of {name} over {}", d.design, d.vary.join(" ")),
+            Details::Sensitivity(d) => {
+                let ranges: Vec<String> = self.factors.iter().zip(&d.bounds).map(|(f, b)| format!("{f}={}:{}", b[0], b[1])).collect();
+                format!("sensitivity ({}, {} samples) of {name} over {}", d.method, d.samples, ranges.join(" "))
+            }
+        };
+        format!("{what}; seed {}, {} replications", self.seed, self.reps)
+    }
+
+    fn fingerprint(&self, details: &Details) -> String {
+        let details = details.to_value();
         let mut canon = format!("{}|{}|{}|{:?}|{:?}|{}\n", self.kind().name(), self.seed, self.reps, self.record, self.factors, details);
         for p in &self.points {
             canon.push_str(&format!("{}|{:?}\n{}\n", p.label, p.values, p.scenario.resolved.to_toml()));

@@ -165,6 +165,22 @@ pub struct SensitivityDetails {
     pub bounds: Vec<[f64; 2]>,
     /// The design's name.
     pub design: String,
+    /// Set when these indices are a re-analysis of the runs of another directory for another
+    /// metric (nothing was simulated); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reanalysis_of: Option<ReanalysisOf>,
+}
+
+/// Where the runs of a re-analysed sensitivity analysis came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReanalysisOf {
+    /// The finished sensitivity directory whose runs were analysed.
+    pub dir: String,
+    /// The metric that directory was analysed for.
+    pub metric: String,
+    /// SHA-256 of its rows file, as read.
+    pub rows_sha256: String,
 }
 
 /// Kind-specific settings of an experiment.

@@ -29,7 +29,12 @@ pub fn num(x: f64) -> String {
 
 /// Formats the value of parameter `path` for a table: a whole number for whole-number
 /// parameters, a float (as [`num`]) otherwise, so a swept column keeps its type whatever the grid.
+/// A categorical parameter (a choice or a boolean) is written as its word (`veto`, `true`); a
+/// design point holds it as the word's position in the registry's list.
 pub fn param_cell(path: &str, x: f64) -> String {
+    if let Some(word) = crate::analysis::design::category_word(path, x) {
+        return word.to_string();
+    }
     match crate::params::spec_for(path).map(|s| s.kind) {
         Some(crate::params::Kind::Int { .. }) if x.is_finite() => format!("{}", x.round() as i64),
         _ => num(x),

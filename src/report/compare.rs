@@ -1,5 +1,9 @@
 //! Comparisons: per-period and end-of-run summaries of each scenario, and paired differences
 //! from the first scenario (common random numbers make them precise).
+//!
+//! Undefined values (NaN, e.g. `blame_ratio` in a replication without avoiders) are left out of
+//! every summary and counted in its `n`; a paired difference uses the replications where both
+//! scenarios have a value.
 
 use super::{label_of, plot_path, BAR_METRICS, PLOT_METRICS};
 use crate::analysis::stats::Summary;

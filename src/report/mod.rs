@@ -223,6 +223,7 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
             v.extend(BAR_METRICS.iter().map(|m| format!("end_{m}")));
             v
         }
+        Details::Sweep(_) if sweep::categorical_stems(&m.factors).is_some() => sweep::categorical_stems(&m.factors).unwrap_or_default(),
         Details::Sweep(_) if m.factors.len() == 1 => vec!["sweep".to_string()],
         Details::Sweep(d) if m.factors.len() == 2 && d.design == "grid" => PLOT_METRICS.iter().map(|m| format!("heatmap_{m}")).collect(),
         Details::Sweep(_) => vec![],

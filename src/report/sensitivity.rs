@@ -4,12 +4,18 @@
 //! The model output at a design point is the end-of-run window value of the metric, averaged
 //! over the replications of that point (common random numbers across points). The estimators live
 //! in [`crate::analysis::sensitivity`] and know nothing about the model.
+//!
+//! The estimators need the metric at every design point, so a value undefined in any run is an
+//! error naming the metric, the point's parameter values and the replication, and a defined
+//! alternative ([`undefined_because`]); the saved runs hold every metric, so the analysis can be
+//! rerun for that alternative without simulating (`commands::reanalyse`, or the same command
+//! with the other metric, which finds the complete runs in its journal).
 
 use std::fmt::Write as _;
 
 use super::plot_path;
 use crate::analysis::sensitivity::{morris_design, morris_indices, sobol_indices, MorrisIndices, SobolIndices};
-use crate::error::Error;
+use crate::error::{Error, SpecError};
 use crate::experiment::Row;
 use crate::output::csv::Table;
 use crate::output::manifest::{ExperimentManifest, SensitivityDetails};
@@ -51,16 +57,54 @@ pub(super) struct Builder<'m> {
     d: &'m SensitivityDetails,
     column: usize,
     sums: Vec<(f64, usize)>,
+    /// The first run `(point, rep)` whose value of the metric is undefined.
+    undefined: Option<(usize, u64)>,
+}
+
+/// Why a metric can be undefined for a run, and a metric defined wherever it is not (if there is
+/// one that answers nearly the same question).
+pub fn undefined_because(metric: &str) -> (&'static str, Option<&'static str>) {
+    match metric {
+        "blame_ratio" => {
+            ("it needs diligent cadres and avoiders some of whom were sanctioned, in the end-of-run window", Some("blame_difference"))
+        }
+        "sanction_rate_diligent" => ("there were no diligent cadres in the end-of-run window", Some("blame_difference")),
+        "sanction_rate_avoiders" => ("there were no avoiders in the end-of-run window", Some("blame_difference")),
+        "sanction_rate_minimal" => ("there were no minimal cadres in the end-of-run window", Some("sanction_rate")),
+        "formalism" => ("nobody worked (s + m = 0)", Some("m")),
+        "promotion_effort_corr" | "promotion_ability_corr" => {
+            ("nobody (or everybody) was promoted in the end-of-run window", Some("promotions"))
+        }
+        _ => ("its value is not a finite number", None),
+    }
+}
+
+/// The one-line message for a metric undefined at run `(point, rep)` of an experiment: the
+/// metric, the point's parameter values and replication, why, and the defined alternative.
+pub fn undefined_metric_message(metric: &str, m: &ExperimentManifest, point: usize, rep: u64) -> String {
+    let values: Vec<String> = match m.points.get(point) {
+        Some(p) => m.factors.iter().zip(&p.values).map(|(f, v)| format!("{f} = {}", crate::output::param_cell(f, *v))).collect(),
+        None => Vec::new(),
+    };
+    let (why, alternative) = undefined_because(metric);
+    let instead = match alternative {
+        Some(a) => format!("use {{metric}} {a}, which is defined there"),
+        None => "choose a metric defined everywhere in the ranges (e.g. s, output, blame_difference)".to_string(),
+    };
+    format!("metric {metric} is undefined (NaN) at design point {point} ({}), rep {rep}: {why}; {instead}", values.join(", "))
 }
 
 impl<'m> Builder<'m> {
     pub(super) fn new(m: &'m ExperimentManifest, d: &'m SensitivityDetails) -> Self {
         let column = crate::metrics::index(&d.metric);
-        Builder { m, d, column, sums: vec![(0.0, 0); m.points.len()] }
+        Builder { m, d, column, sums: vec![(0.0, 0); m.points.len()], undefined: None }
     }
 
     pub(super) fn push(&mut self, row: Row) {
         if let (Some(s), Some(v)) = (self.sums.get_mut(row.point), row.values.get(self.column)) {
+            if !v.is_finite() && self.undefined.is_none() {
+                self.undefined = Some((row.point, row.rep));
+            }
             s.0 += v;
             s.1 += 1;
         }
@@ -71,12 +115,14 @@ impl<'m> Builder<'m> {
         if crate::metrics::metric(&d.metric).is_none() {
             return Err(Error::Failed(format!("the manifest names an unknown metric `{}`", d.metric)));
         }
+        // Sobol' and Morris estimators need the metric at every design point: an undefined value
+        // is an error naming the run (never silently dropped, which would bias the indices).
+        if let Some((point, rep)) = self.undefined {
+            return Err(SpecError::about("metric", undefined_metric_message(&d.metric, m, point, rep)).into());
+        }
         let y: Vec<f64> = self.sums.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
         if let Some(p) = y.iter().position(|v| !v.is_finite()) {
-            return Err(Error::Failed(format!(
-                "metric {} is undefined (NaN) at design point {p}; choose a metric defined everywhere in the ranges (e.g. s, formalism, output)",
-                d.metric
-            )));
+            return Err(Error::Failed(format!("metric {} has no value at design point {p} (no runs)", d.metric)));
         }
         let k = m.factors.len();
         let err = |e: crate::analysis::sensitivity::SensitivityError| Error::Failed(format!("sensitivity analysis: {e}"));

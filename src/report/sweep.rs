@@ -1,7 +1,13 @@
 //! Sweeps: end-of-run summaries at every design point, a line plot for one factor and heatmaps
-//! for a two-factor grid.
+//! for a two-factor grid (bars, lines per category or grouped bars when a factor is categorical).
+//!
+//! A metric undefined in some replications of a point (NaN, e.g. `blame_ratio` without
+//! avoiders) is summarised over the replications where it is defined: `n` says how many, and a
+//! point where it is defined in none has `n = 0` and NaN statistics (grey in heatmaps, gaps in
+//! lines). `blame_difference` is defined wherever `blame_ratio` is not.
 
 use super::{label_of, plot_path, PLOT_METRICS};
+use crate::analysis::design::{category_word, is_categorical};
 use crate::analysis::stats::Summary;
 use crate::error::Error;
 use crate::experiment::Row;
@@ -9,7 +15,7 @@ use crate::metrics::{self, metric, METRICS};
 use crate::output::csv::Table;
 use crate::output::manifest::{Details, ExperimentManifest};
 use crate::output::{num, Staging};
-use crate::plot::{self, Band};
+use crate::plot::{self, Band, Bar};
 
 /// A sweep's results.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +105,11 @@ impl SweepReport {
         }
         let _ = writeln!(out);
         for (p, row) in self.means.iter().enumerate().take(40) {
-            let _ = write!(out, "  {}", self.values[p].iter().map(|v| format!("{v:>22.4}")).collect::<String>());
+            let cells = self.factors.iter().zip(&self.values[p]).map(|(f, v)| match crate::analysis::design::category_word(f, *v) {
+                Some(word) => format!("{word:>22}"),
+                None => format!("{v:>22.4}"),
+            });
+            let _ = write!(out, "  {}", cells.collect::<String>());
             for m in shown {
                 let _ = write!(out, " {:>14.4}", row[metrics::index(m)].mean);
             }
@@ -116,6 +126,9 @@ impl SweepReport {
     /// heat map per metric with the status-quo cell outlined when that point lies on or inside
     /// the grid.
     pub(super) fn figures(&self, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
+        if self.factors.iter().any(|f| is_categorical(f)) {
+            return self.categorical_figures(staging);
+        }
         let values = &self.values;
         let n_points = values.len();
         let status_quo: Vec<Option<f64>> = match &m.details {
@@ -220,6 +233,115 @@ impl SweepReport {
         }
         Ok(())
     }
+
+    /// The figures of a grid with a categorical factor: bars with intervals per category (one
+    /// factor), one line per category against the numeric factor (categorical × numeric), or
+    /// grouped bars of one category against the other (two categorical factors).
+    fn categorical_figures(&self, staging: &mut Staging) -> Result<(), Error> {
+        let values = &self.values;
+        let word = |f: usize, x: f64| category_word(&self.factors[f], x).map(String::from).unwrap_or_else(|| num(x));
+        // The distinct values of factor `f`, in design order (the order they were listed).
+        let levels = |f: usize| {
+            let mut seen: Vec<f64> = Vec::new();
+            for v in values {
+                if !seen.contains(&v[f]) {
+                    seen.push(v[f]);
+                }
+            }
+            seen
+        };
+        let bar = |label: String, p: usize, k: usize| {
+            let m = &self.means[p][k];
+            Bar { label, mean: m.mean, low: m.low, high: m.high }
+        };
+        let info = |title: String| plot::FigureInfo {
+            title,
+            replications: Some(self.reps as usize),
+            window: Some("end-of-run window".into()),
+            interval: plot::Interval::MeanCi95,
+            notes: vec![],
+        };
+        match (self.factors.len(), self.factors.iter().map(|f| is_categorical(f)).collect::<Vec<_>>().as_slice()) {
+            (1, _) => {
+                for m in PLOT_METRICS {
+                    let k = metrics::index(m);
+                    let fig = plot::BarFigure {
+                        info: info(format!("{} by {}", label_of(m), self.factors[0])),
+                        y_label: label_of(m),
+                        bars: (0..values.len()).map(|p| bar(word(0, values[p][0]), p, k)).collect(),
+                        // Shares of time or of cadres, and rates, live in [0, 1].
+                        y_range: if *m == "output" { plot::YRange::FromZero } else { plot::YRange::Proportion },
+                    };
+                    plot::bar_figure(&plot_path(staging, &format!("sweep_{m}"))?, &fig)?;
+                }
+            }
+            (2, [true, true]) => {
+                let (a, b) = (levels(0), levels(1));
+                let groups: Vec<String> = a.iter().map(|x| word(0, *x)).collect();
+                for m in PLOT_METRICS {
+                    let k = metrics::index(m);
+                    let series: Vec<(String, Vec<Bar>)> = b
+                        .iter()
+                        .map(|yb| {
+                            let bars = a
+                                .iter()
+                                .map(|xa| {
+                                    let p = values.iter().position(|v| v[0] == *xa && v[1] == *yb).unwrap_or(0);
+                                    bar(word(0, *xa), p, k)
+                                })
+                                .collect();
+                            (format!("{} = {}", self.factors[1], word(1, *yb)), bars)
+                        })
+                        .collect();
+                    let title = format!("{} by {} and {} (end-of-run mean, 95% interval)", label_of(m), self.factors[0], self.factors[1]);
+                    plot::grouped_bars(&plot_path(staging, &format!("sweep_{m}"))?, &title, &label_of(m), &groups, &series)?;
+                }
+            }
+            (2, [cat_first, _]) => {
+                let (c, x) = if *cat_first { (0, 1) } else { (1, 0) };
+                let mut xs = levels(x);
+                xs.sort_by(f64::total_cmp);
+                let panels: Vec<(String, Vec<Band>)> = PLOT_METRICS
+                    .iter()
+                    .map(|m| {
+                        let k = metrics::index(m);
+                        let bands = levels(c)
+                            .iter()
+                            .map(|cv| {
+                                let at = |xv: &f64| values.iter().position(|v| v[c] == *cv && v[x] == *xv).unwrap_or(0);
+                                Band {
+                                    label: format!("{} = {}", self.factors[c], word(c, *cv)),
+                                    x: xs.clone(),
+                                    mean: xs.iter().map(|xv| self.means[at(xv)][k].mean).collect(),
+                                    low: xs.iter().map(|xv| self.means[at(xv)][k].low).collect(),
+                                    high: xs.iter().map(|xv| self.means[at(xv)][k].high).collect(),
+                                }
+                            })
+                            .collect();
+                        (label_of(m), bands)
+                    })
+                    .collect();
+                let title = format!("End-of-run outcomes against {}, one line per {}", self.factors[x], self.factors[c]);
+                plot::panel_time_series(&plot_path(staging, "sweep")?, &title, &self.factors[x], &panels, 3)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The figure stems of a grid sweep over `factors` with a categorical factor (`None` if none
+/// is categorical): see [`SweepReport`]'s figures.
+pub fn categorical_stems(factors: &[String]) -> Option<Vec<String>> {
+    let cats: Vec<bool> = factors.iter().map(|f| is_categorical(f)).collect();
+    if !cats.contains(&true) {
+        return None;
+    }
+    Some(match (factors.len(), cats.as_slice()) {
+        (1, _) | (2, [true, true]) => PLOT_METRICS.iter().map(|m| format!("sweep_{m}")).collect(),
+        (2, _) => vec!["sweep".to_string()],
+        _ => vec![],
+    })
 }
 
 /// The index of the cell of `centres` (sorted) that holds `v`, if `v` lies within the grid

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use crate::util::{scenario, Dir};
 
 /// Overrides that make any scenario small: 2 townships, 6 periods, a 2-period end window.
-const SMALL: &[&str] = &["--set", "population.townships=2", "--set", "population.periods=6", "--set", "output.window=2"];
+pub(super) const SMALL: &[&str] = &["--set", "population.townships=2", "--set", "population.periods=6", "--set", "output.window=2"];
 
 /// The plots of a comparison.
 const COMPARE_PLOTS: &[&str] = &[
@@ -37,16 +37,16 @@ const HEATMAPS: &[&str] =
 const GRID_2D: &[&str] = &["--vary", "regime.penalty=0:4:3", "--vary", "regime.exempt=0:1:2"];
 
 /// The Morris analysis used by the sensitivity tests: 4 trajectories of 3 points.
-const MORRIS: &[&str] =
+pub(super) const MORRIS: &[&str] =
     &["--method", "morris", "--param", "regime.penalty=0:4", "--param", "regime.exempt=0:1", "--samples", "4", "--metric", "s"];
 
 /// Absolute path of a shipped scenario, as a string argument.
-fn scn(name: &str) -> String {
+pub(super) fn scn(name: &str) -> String {
     scenario(name).to_str().expect("UTF-8 path").to_string()
 }
 
 /// `args` followed by [`SMALL`], `--reps 2`, `--quiet` and `--out OUT`.
-fn small(args: &[&str], out: &str) -> Vec<String> {
+pub(super) fn small(args: &[&str], out: &str) -> Vec<String> {
     args.iter().chain(SMALL).chain(&["--reps", "2", "--quiet", "--out", out]).map(|s| s.to_string()).collect()
 }
 
@@ -60,7 +60,7 @@ fn compare_args(names: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
 }
 
 /// `cadresim sweep` of the status quo (small), as arguments.
-fn sweep_args(vary: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
+pub(super) fn sweep_args(vary: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
     let sq = scn("status_quo_veto.toml");
     let mut args: Vec<&str> = vec!["sweep", &sq];
     args.extend(vary);
@@ -69,7 +69,7 @@ fn sweep_args(vary: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
 }
 
 /// `cadresim sensitivity` of the status quo (small), as arguments.
-fn sensitivity_args(spec: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
+pub(super) fn sensitivity_args(spec: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
     let sq = scn("status_quo_veto.toml");
     let mut args: Vec<&str> = vec!["sensitivity", &sq];
     args.extend(spec);
@@ -78,13 +78,13 @@ fn sensitivity_args(spec: &[&str], out: &str, extra: &[&str]) -> Vec<String> {
 }
 
 /// Runs cadresim, requires success and returns what it printed.
-fn ok(dir: &Dir, args: &[String]) -> String {
+pub(super) fn ok(dir: &Dir, args: &[String]) -> String {
     dir.cmd().args(args).stdout()
 }
 
 /// Runs a command that must fail as bad input: exit code 2, no panic, one `error: ` line on
 /// standard error (returned).
-fn error_line(dir: &Dir, args: &[String]) -> String {
+pub(super) fn error_line(dir: &Dir, args: &[String]) -> String {
     let stderr = dir.cmd().args(args).stderr_with_code(2);
     assert!(
         stderr.starts_with("error: ") && stderr.ends_with('\n') && stderr.lines().count() == 1,
@@ -95,7 +95,7 @@ fn error_line(dir: &Dir, args: &[String]) -> String {
 }
 
 /// Like [`error_line`], and `out` was not created or is empty.
-fn refused(dir: &Dir, out: &str, args: &[String]) -> String {
+pub(super) fn refused(dir: &Dir, out: &str, args: &[String]) -> String {
     let stderr = error_line(dir, args);
     let left = dir.list(out);
     assert!(left.is_empty(), "`cadresim {}` was refused but wrote into {out}: {left:?}", args.join(" "));
@@ -104,7 +104,7 @@ fn refused(dir: &Dir, out: &str, args: &[String]) -> String {
 
 /// Like [`error_line`], and `out` holds exactly what it held before (the staging folders of
 /// killed runs, which hold nothing, may be cleared away).
-fn refused_untouched(dir: &Dir, out: &str, args: &[String]) -> String {
+pub(super) fn refused_untouched(dir: &Dir, out: &str, args: &[String]) -> String {
     let before = snapshot(dir, out);
     let stderr = error_line(dir, args);
     assert_eq!(before, snapshot(dir, out), "`cadresim {}` was refused but changed {out}", args.join(" "));
@@ -112,7 +112,7 @@ fn refused_untouched(dir: &Dir, out: &str, args: &[String]) -> String {
 }
 
 /// Every entry below `out` except staging folders, with its bytes (empty folders as empty).
-fn snapshot(dir: &Dir, out: &str) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn snapshot(dir: &Dir, out: &str) -> BTreeMap<String, Vec<u8>> {
     dir.list(out)
         .into_iter()
         .filter(|n| !n.starts_with(".cadresim-staging-"))
@@ -124,7 +124,7 @@ fn snapshot(dir: &Dir, out: &str) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// `a` and `b` hold the same files with the same contents (binary files compared by checksum).
-fn assert_same_files(dir: &Dir, a: &str, b: &str) {
+pub(super) fn assert_same_files(dir: &Dir, a: &str, b: &str) {
     let names = dir.list(a);
     assert!(!names.is_empty(), "{a} is empty");
     assert_eq!(names, dir.list(b), "files of {a} and {b}");
@@ -134,7 +134,7 @@ fn assert_same_files(dir: &Dir, a: &str, b: &str) {
 }
 
 /// The output directory holds no temporary or staging entries (names starting with `.`).
-fn assert_no_hidden_entries(dir: &Dir, out: &str) {
+pub(super) fn assert_no_hidden_entries(dir: &Dir, out: &str) {
     let hidden: Vec<String> = dir.list(out).into_iter().filter(|n| n.split('/').any(|c| c.starts_with('.'))).collect();
     assert!(hidden.is_empty(), "{out} holds leftover temporary entries: {hidden:?}");
 }
@@ -174,13 +174,13 @@ fn assert_files(dir: &Dir, out: &str, expected: &[String]) {
 }
 
 /// Parses `OUT/manifest.json`.
-fn manifest(dir: &Dir, out: &str) -> Json {
+pub(super) fn manifest(dir: &Dir, out: &str) -> Json {
     let text = dir.read(&format!("{out}/manifest.json"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{out}/manifest.json is not JSON: {e}\n{text}"))
 }
 
 /// Names of the output metrics, in column order, from `cadresim metrics`.
-fn metric_names(dir: &Dir) -> Vec<String> {
+pub(super) fn metric_names(dir: &Dir) -> Vec<String> {
     let listing = dir.cmd().arg("metrics").stdout();
     let names: Vec<String> = listing.lines().map(|l| l.split_whitespace().next().unwrap_or("").to_string()).collect();
     assert!(names.len() > 10 && names[0] == "s", "unexpected metrics listing:\n{listing}");
@@ -188,7 +188,7 @@ fn metric_names(dir: &Dir) -> Vec<String> {
 }
 
 /// The data lines of a CSV file, split into fields, after checking its header.
-fn csv_rows(dir: &Dir, name: &str, header: &str) -> Vec<Vec<String>> {
+pub(super) fn csv_rows(dir: &Dir, name: &str, header: &str) -> Vec<Vec<String>> {
     let text = dir.read(name);
     let mut lines = text.lines();
     eqnice!(header, lines.next().unwrap_or(""), format!("header of {name}"));
@@ -203,12 +203,12 @@ fn csv_rows(dir: &Dir, name: &str, header: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn parse(s: &str) -> f64 {
+pub(super) fn parse(s: &str) -> f64 {
     s.parse().unwrap_or_else(|_| panic!("{s:?} is not a number"))
 }
 
 /// Starts cadresim without waiting for it.
-fn spawn(dir: &Dir, args: &[String]) -> Child {
+pub(super) fn spawn(dir: &Dir, args: &[String]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_cadresim"))
         .current_dir(dir.path())
         .args(args)
@@ -511,7 +511,7 @@ fn bad_input_merge_of_a_directory_that_is_not_a_shard() {
 
 /// Starts a sweep, kills it once its journal holds rows, and tells whether it was stopped midway
 /// (false if it finished first).
-fn kill_midway(dir: &Dir, args: &[String], out: &str) -> bool {
+pub(super) fn kill_midway(dir: &Dir, args: &[String], out: &str) -> bool {
     let journal = dir.join(&format!("{out}/.sweep.csv.partial"));
     let mut child = spawn(dir, args);
     let start = Instant::now();
@@ -553,7 +553,7 @@ fn sweep_killed_midway_resumes_to_the_uninterrupted_result() {
     let other = sweep_args(&["--vary", "regime.penalty=0:8:30"], "out", &["--threads", "1", "--seed", "2"]);
     let stderr = refused_untouched(&dir, "out", &other);
     eqnice!(
-        "error: out: holds an unfinished run of a different experiment (other arguments); rerun that command to finish it, choose another --out, or pass --force to discard it\n",
+        "error: out: holds the unfinished runs of a different experiment (sweep (grid) of status_quo_veto over regime.penalty=0:8:30; seed 1, 2 replications); rerun that command to resume it, choose another --out, or pass --force to discard it\n",
         stderr
     );
 
@@ -613,7 +613,10 @@ fn bad_input_malformed_vary_specifications() {
         ("regime.exempt=0:1:x", "steps \"x\" is not a whole number"),
         ("regime.exempt=0:2:3", "regime.exempt must stay within [0, 1]"),
         ("regime.exempt=0:1", "expected PATH=LO:HI:STEPS, e.g. regime.exempt=0:1:5"),
-        ("regime.rule=0:1:2", "regime.rule is not numeric (it takes one of \"veto\", \"points\") and cannot be varied over a range"),
+        (
+            "regime.rule=0:1:2",
+            "regime.rule is categorical (it takes one of \"veto\", \"points\"): list the values to sweep, e.g. regime.rule=veto,points",
+        ),
     ];
     for (spec, message) in cases {
         let stderr = refused(&dir, "out", &sweep_args(&["--vary", spec], "out", &[]));
@@ -818,8 +821,8 @@ fn failed_finish_keeps_the_simulated_runs() {
         &["--set", "promotion.rate=0"],
     );
     let o = dir.cmd().args(&args).output();
-    assert_eq!(o.code, Some(1), "{}", o.describe());
-    assert!(o.stderr.contains("undefined (NaN)"), "{}", o.describe());
+    assert_eq!(o.code, Some(2), "{}", o.describe());
+    assert!(o.stderr.contains("undefined (NaN)") && o.stderr.contains("use --metric promotions"), "{}", o.describe());
     assert!(!dir.join("out/manifest.json").exists(), "a failed finish committed results");
     let journal = dir.read("out/.sensitivity_runs.csv.partial");
     // Header plus 2 trajectories x 2 points x 2 replications.

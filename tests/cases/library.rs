@@ -189,7 +189,7 @@ fn issue10_two_jobs_in_one_process_are_cancelled_independently() {
 #[test]
 fn issue10_library_errors_carry_the_field_and_the_value() {
     let mut spec = sweep_spec(3);
-    spec.vary.push(Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 2, integer: false });
+    spec.vary.push(Factor { path: "regime.penalty".into(), lo: 0.0, hi: 1.0, steps: 2, integer: false, categories: vec![] });
     let Err(Error::Spec(e)) = spec.prepare() else { panic!("a factor named twice was accepted") };
     assert_eq!(e.field, "vary");
     let e = parse_factors("param", &["regime.exempt=0:3".into()], false).unwrap_err();

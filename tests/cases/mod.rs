@@ -1,5 +1,6 @@
 //! Integration tests grouped by topic, one file each.
 
+mod analysis;
 mod experiments;
 mod explore;
 mod fuzz;

@@ -154,6 +154,12 @@ impl Cmd {
         self
     }
 
+    /// Sets an environment variable of the command.
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Cmd {
+        self.cmd.env(key, value);
+        self
+    }
+
     /// Adds several arguments.
     pub fn args<I, S>(&mut self, args: I) -> &mut Cmd
     where

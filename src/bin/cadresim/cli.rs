@@ -8,7 +8,8 @@ use clap::{Args, Parser, Subcommand};
 use cadresim::analysis::design::Factor;
 use cadresim::output::OutputError;
 use cadresim::spec::{
-    parse_factors, CompareSpec, Design, Method, OutputSpec, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec, Shard, SweepSpec,
+    parse_factors, CompareSpec, Design, Method, OutputSpec, ReanalysisSpec, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec,
+    Shard, SweepSpec,
 };
 use cadresim::{Error, SpecError};
 
@@ -200,8 +201,9 @@ pub struct CompareArgs {
 pub struct SweepArgs {
     /// Base scenario file.
     pub scenario: PathBuf,
-    /// A varied parameter: `PATH=LO:HI:STEPS` (repeatable).
-    #[arg(long, value_name = "PATH=LO:HI:STEPS", required = true)]
+    /// A varied parameter: `PATH=LO:HI:STEPS`, or the values of a categorical one,
+    /// `regime.rule=veto,points` or `fatigue.enabled=true,false` (grid designs only; repeatable).
+    #[arg(long, value_name = "PATH=LO:HI:STEPS|PATH=A,B", required = true)]
     pub vary: Vec<String>,
     /// Design: full grid of the steps, or a Latin hypercube of --samples points.
     #[arg(long, default_value = "grid", value_parser = ["grid", "lhs"])]
@@ -216,34 +218,57 @@ pub struct SweepArgs {
 
 /// `cadresim sensitivity`.
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  cadresim sensitivity scenarios/status_quo_veto.toml --method morris --param regime.penalty=0:8 --param regime.exempt=0:1 --metric s --out out/morris\n  cadresim sensitivity out/morris --metric blame_difference      # re-analyse the saved runs for another metric, no simulation (into out/morris/reanalysis/blame_difference)"
+)]
 pub struct SensitivityArgs {
-    /// Base scenario file.
-    pub scenario: PathBuf,
-    /// Method.
+    /// Base scenario file; or the directory of a finished sensitivity analysis, whose saved runs
+    /// are then analysed for --metric without simulating.
+    pub source: PathBuf,
+    /// Method (new analyses).
     #[arg(long, value_parser = ["morris", "sobol"])]
-    pub method: String,
-    /// A parameter and its range: `PATH=LO:HI` (repeatable).
-    #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
+    pub method: Option<String>,
+    /// A parameter and its range: `PATH=LO:HI` (repeatable; new analyses).
+    #[arg(long = "param", value_name = "PATH=LO:HI")]
     pub params: Vec<String>,
-    /// Output metric (end-of-run window mean; `cadresim metrics` lists them).
-    #[arg(long, default_value = "s")]
-    pub metric: String,
-    /// Sobol': base samples N, a power of two (runs = N*(k+2)); Morris: trajectories (runs = r*(k+1)).
-    #[arg(long, default_value_t = 64)]
-    pub samples: usize,
-    /// Morris grid levels (even).
-    #[arg(long, default_value_t = 4)]
-    pub levels: usize,
+    /// Output metric (end-of-run window mean; `cadresim metrics` lists them) [default: s].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Sobol': base samples N, a power of two (runs = N*(k+2)); Morris: trajectories (runs = r*(k+1)) [default: 64].
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Morris grid levels (even) [default: 4].
+    #[arg(long)]
+    pub levels: Option<usize>,
     /// Also estimate second-order Sobol' indices (runs = N*(2k+2)).
     #[arg(long)]
     pub second_order: bool,
-    /// Bootstrap resamples for the intervals.
-    #[arg(long, default_value_t = 1000)]
-    pub bootstrap: usize,
+    /// Bootstrap resamples for the intervals [default: 1000; a re-analysis: as the analysed directory].
+    #[arg(long)]
+    pub bootstrap: Option<usize>,
+    /// Output directory (a new analysis: required, and an interrupted one rerun with the same
+    /// arguments resumes here; a re-analysis: default DIR/reanalysis/METRIC).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Run only the K-th of N deterministic slices of the design points (for job arrays).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub exp: ExperimentCommon,
+    pub common: Common,
 }
+
+/// What `cadresim sensitivity` was asked for.
+#[derive(Debug)]
+pub enum SensitivityWork {
+    /// A new analysis: simulate the design, then analyse.
+    New(Box<(SensitivitySpec, ExperimentCommon)>),
+    /// A re-analysis of a finished directory's saved runs.
+    Reanalysis(ReanalysisSpec),
+}
+
+/// The options a re-analysis takes (clap ids); anything else belongs to a new analysis.
+const REANALYSIS_OPTIONS: &[&str] = &["source", "metric", "bootstrap", "out", "force", "quiet"];
 
 /// A command-line problem found before the library is called, or a library error: the message
 /// to print and the exit code.
@@ -289,8 +314,8 @@ pub fn message(e: &Error) -> String {
             "{}: already holds results ({marker}); choose another --out directory or pass --force to overwrite",
             dir.display()
         ),
-        Error::Output(OutputError::UnfinishedOther { dir }) => format!(
-            "{}: holds an unfinished run of a different experiment (other arguments); rerun that command to finish it, choose another --out, or pass --force to discard it",
+        Error::Output(OutputError::UnfinishedOther { dir, what }) => format!(
+            "{}: holds the unfinished runs of a different experiment ({what}); rerun that command to resume it, choose another --out, or pass --force to discard it",
             dir.display()
         ),
         other => other.to_string(),
@@ -363,23 +388,68 @@ impl SweepArgs {
 }
 
 impl SensitivityArgs {
-    /// The analysis's spec.
-    pub fn spec(&self) -> Result<SensitivitySpec, Failure> {
-        let scenario = self.exp.common.scenario(&self.scenario)?;
-        let params = parse_factors("param", &self.params, false)?;
-        let method = match self.method.as_str() {
-            "sobol" => Method::Sobol { second_order: self.second_order },
-            _ => Method::Morris { levels: self.levels },
+    /// The analysis's spec: a re-analysis if the source is a directory, else a new analysis.
+    /// `given` holds the ids of the options given on the command line (a re-analysis refuses
+    /// every option that would shape a new experiment, so the two cannot be confused).
+    pub fn work(&self, given: &[String]) -> Result<SensitivityWork, Failure> {
+        if self.source.is_dir() {
+            if let Some(extra) = given.iter().find(|g| !REANALYSIS_OPTIONS.contains(&g.as_str())) {
+                let extra = match extra.as_str() {
+                    "params" => "param",
+                    "sets" => "set",
+                    other => other,
+                };
+                return Err(Failure {
+                    message: format!(
+                        "{}: {} is a directory, so this re-analyses its saved runs without simulating; {} shapes a new analysis, while a re-analysis takes only --metric, --bootstrap, --out and --force (to start a new analysis, name a scenario file)",
+                        flag(extra),
+                        self.source.display(),
+                        flag(extra)
+                    ),
+                    code: 2,
+                });
+            }
+            let Some(metric) = self.metric.clone() else {
+                return Err(SpecError::reads_on(
+                    "metric",
+                    None,
+                    format!("is needed to re-analyse {}: name the metric to analyse its saved runs for", self.source.display()),
+                )
+                .into());
+            };
+            return Ok(SensitivityWork::Reanalysis(ReanalysisSpec {
+                dir: self.source.clone(),
+                metric,
+                bootstrap: self.bootstrap,
+                out: self.out.clone(),
+                force: self.common.force,
+            }));
+        }
+        let scenario = self.common.scenario(&self.source)?;
+        let Some(method) = self.method.as_deref() else {
+            return Err(SpecError::reads_on("method", None, "is needed for a new analysis: morris or sobol").into());
         };
-        Ok(SensitivitySpec {
+        if self.params.is_empty() {
+            return Err(SpecError::new("param", None, "name at least one parameter, e.g. {param} regime.penalty=0:4").into());
+        }
+        let params = parse_factors("param", &self.params, false)?;
+        let method = match method {
+            "sobol" => Method::Sobol { second_order: self.second_order },
+            _ => Method::Morris { levels: self.levels.unwrap_or(4) },
+        };
+        let Some(out) = self.out.clone() else {
+            return Err(SpecError::reads_on("out", None, "DIR is needed for a new analysis").into());
+        };
+        let spec = SensitivitySpec {
             scenario,
             method,
             params,
-            metric: self.metric.clone(),
-            samples: self.samples,
-            bootstrap: self.bootstrap,
-            runs: self.exp.common.runs(),
-        })
+            metric: self.metric.clone().unwrap_or_else(|| "s".into()),
+            samples: self.samples.unwrap_or(64),
+            bootstrap: self.bootstrap.unwrap_or(1000),
+            runs: self.common.runs(),
+        };
+        Ok(SensitivityWork::New(Box::new((spec, ExperimentCommon { out, shard: self.shard.clone(), common: self.common.clone() }))))
     }
 }
 

@@ -7,7 +7,8 @@ mod progress;
 
 use std::io::Write;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 use cadresim::commands::{self, ExperimentOutcome, Replotted};
 use cadresim::experiment::Experiment;
@@ -32,15 +33,23 @@ impl Out {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The options given on the command line (not defaulted) of the subcommand.
+    let given: Vec<String> = matches
+        .subcommand()
+        .map(|(_, sub)| {
+            sub.ids().filter(|id| sub.value_source(id.as_str()) == Some(ValueSource::CommandLine)).map(|id| id.to_string()).collect()
+        })
+        .unwrap_or_default();
     let mut out = Out(std::io::stdout().lock());
-    if let Err(f) = dispatch(&cli.command, &mut out) {
+    if let Err(f) = dispatch(&cli.command, &given, &mut out) {
         eprintln!("error: {}", f.message);
         std::process::exit(f.code);
     }
 }
 
-fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
+fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Failure> {
     match command {
         Command::Run(args) => {
             let spec = args.spec()?;
@@ -83,7 +92,19 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
         }
         Command::Compare(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
-        Command::Sensitivity(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Sensitivity(a) => match a.work(given)? {
+            cli::SensitivityWork::New(work) => run_experiment(work.0.prepare(), &work.1, out),
+            cli::SensitivityWork::Reanalysis(spec) => {
+                let (report, dir) = commands::reanalyse(&spec)?;
+                out.print(&format!(
+                    "re-analysis of the saved runs of {} for metric {} (nothing simulated)\n",
+                    spec.dir.display(),
+                    spec.metric
+                ))?;
+                out.print(&report::text(&report))?;
+                out.print(&format!("results written to {}\n", dir.display()))
+            }
+        },
         Command::Merge { dirs, out: dir, force } => {
             let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
             out.print(&report::text(&report))?;
@@ -124,7 +145,8 @@ fn run_experiment(exp: Result<Experiment, Error>, a: &ExperimentCommon, out: &mu
     let output = a.output()?;
     let bar = progress::Bar::new(a.common.quiet);
     let token = progress::interrupt_token();
-    match commands::experiment(&exp, Some(&output), Job::new(&bar, &token))? {
+    let outcome = commands::experiment(&exp, Some(&output), Job::new(&bar, &token)).map_err(|e| experiment_failure(e, &exp, &output))?;
+    match outcome {
         ExperimentOutcome::Shard { shard, dir } => out.print(&format!(
             "shard {}/{} written to {}; combine all shards with `cadresim merge DIR... --out DIR`\n",
             shard.k,
@@ -137,4 +159,27 @@ fn run_experiment(exp: Result<Experiment, Error>, a: &ExperimentCommon, out: &mu
         }
         ExperimentOutcome::InMemory { .. } => Ok(()),
     }
+}
+
+/// An experiment's error as the CLI says it, with what became of the runs in the output
+/// directory: an interrupted experiment keeps them and resumes when the same command is run
+/// again; one that failed at the analysis keeps them for a corrected analysis.
+fn experiment_failure(e: Error, exp: &Experiment, output: &OutputSpec) -> Failure {
+    let journal = cadresim::experiment::journal::journal_path(&output.dir, exp.rows_file());
+    let dir = output.dir.display();
+    let kept = journal.exists();
+    let mut f = Failure::from(e);
+    let interrupted = f.code == 130;
+    if interrupted {
+        f.message = if kept {
+            format!("interrupted; the complete runs are kept in {dir}: run the same command again to resume, or start afresh with another --out (or --force)")
+        } else {
+            "interrupted before any run finished; nothing was written".to_string()
+        };
+    } else if kept && f.message.starts_with(&format!("{}:", journal.display())) {
+        f.message.push_str(&format!("; the complete runs are kept in {dir}: fix this and run the same command again to resume"));
+    } else if kept && f.message.starts_with("metric ") {
+        f.message.push_str(&format!(" (the runs in {dir} are kept, so that rerun simulates nothing)"));
+    }
+    f
 }
