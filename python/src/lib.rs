@@ -277,7 +277,14 @@ fn periods_frame(results: &[cadresim::engine::RepResult], county: bool) -> Frame
 #[pyfunction]
 #[pyo3(signature = (scenario, reps, seed, threads=None))]
 fn run(py: Python<'_>, scenario: &LoadedScenario, reps: u64, seed: u64, threads: Option<usize>) -> PyResult<PyObject> {
-    let spec = RunSpec { scenario: scenario.spec(), runs: runs(reps, seed, threads), out: None, force: false, cadre_output: false };
+    let spec = RunSpec {
+        scenario: scenario.spec(),
+        runs: runs(reps, seed, threads),
+        out: None,
+        force: false,
+        cadre_output: false,
+        format: Default::default(),
+    };
     let out = detached(py, |job| commands::run(&spec, job))?;
     let periods = periods_frame(&out.results, false);
     let counties = (out.model.params.counties > 1).then(|| periods_frame(&out.results, true));

@@ -7,3 +7,4 @@ mod hardening;
 mod integrity;
 mod library;
 mod python;
+mod tables;

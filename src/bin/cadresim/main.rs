@@ -74,7 +74,8 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
             Ok(())
         }
         Command::Check { scenarios, sets } => {
-            let common = cli::Common { reps: 1, seed: 1, threads: None, sets: sets.clone(), force: false, quiet: true };
+            let common =
+                cli::Common { reps: 1, seed: 1, threads: None, sets: sets.clone(), force: false, format: "csv".into(), quiet: true };
             for p in scenarios {
                 let (s, m) = commands::check(&[common.scenario(p)?])?.remove(0);
                 out.print(&format!("{}: ok ({})\n", p.display(), commands::describe(&s, &m)))?;
@@ -85,7 +86,8 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
         Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sensitivity(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Merge { dirs, out: dir, force } => {
-            let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
+            let (report, dir) =
+                commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None, format: Default::default() })?;
             out.print(&report::text(&report))?;
             out.print(&format!("results written to {}\n", dir.display()))
         }
