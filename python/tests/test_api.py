@@ -84,6 +84,7 @@ def test_compare_equals_the_cli_csv(cli, tmp_path):
     cli("compare", *[REPO / "scenarios" / f"{n}.toml" for n in names], "--reps", 3, "--quiet", "--out", tmp_path / "c", *sets())
     res = cs.compare([cs.Scenario(n, SMALL) for n in names], reps=3)
     same(res.runs, read(tmp_path / "c" / "runs.csv"))
+    same(res.window_runs, read(tmp_path / "c" / "runs_window.csv"))
     same(res.timeseries, read(tmp_path / "c" / "timeseries.csv"))
     same(res.comparison, read(tmp_path / "c" / "comparison.csv"))
     assert res.markdown == (tmp_path / "c" / "comparison.md").read_text()

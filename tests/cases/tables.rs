@@ -347,3 +347,27 @@ fn issue12_tables_load_with_pandas_polars_and_r_defaults() {
         assert!(text.contains("checked"), "{text}");
     }
 }
+
+/// Parquet copies of a comparison merged from shards, and re-made by `plot DIR`, are the bytes
+/// of an unsharded run's (the format is recorded in the manifest the shards carry).
+#[test]
+fn issue12_parquet_of_merged_shards_equals_the_unsharded_run() {
+    let dir = Dir::new();
+    let (sq, reform) = (scenario("status_quo_veto.toml"), scenario("combined_reform.toml"));
+    let compare = |out: &str, extra: &[&str]| {
+        let mut c = dir.cmd();
+        c.arg("compare").arg(&sq).arg(&reform).args(SMALL).args(["--format", "parquet", "--out", out]).args(extra);
+        c.stdout();
+    };
+    compare("whole", &[]);
+    compare("s1", &["--shard", "1/2"]);
+    compare("s2", &["--shard", "2/2"]);
+    dir.cmd().args(["merge", "s1", "s2", "--out", "merged"]).stdout();
+    let tables = ["runs.csv", "runs_window.csv", "runs.parquet", "runs_window.parquet", "comparison.csv", "manifest.json"];
+    for f in tables {
+        assert_eq!(dir.read_bytes(&format!("whole/{f}")), dir.read_bytes(&format!("merged/{f}")), "{f}: merged shards differ");
+    }
+    std::fs::remove_file(dir.join("merged/runs.parquet")).expect("remove");
+    dir.cmd().args(["plot", "merged"]).stdout();
+    assert_eq!(dir.read_bytes("whole/runs.parquet"), dir.read_bytes("merged/runs.parquet"), "plot DIR re-made another runs.parquet");
+}
