@@ -54,7 +54,7 @@ pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
     let ran = with_threads(spec.runs.threads, || {
         let threads = rayon::current_num_threads();
         let r = match &cadre_path {
-            Some(path) => run_with_cadre_rows(&model, seed, reps, path, job),
+            Some(path) => run_with_cadre_rows(&model, &scenario.name, seed, reps, path, job),
             None => run_replications(&model, seed, 0..reps, &job).map_err(Error::from),
         };
         (r, threads)
@@ -65,7 +65,14 @@ pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
     crate::experiment::check_finite(&results, &scenario)?;
     let summary = summarise(&results, p.window);
     let dir = match staging {
-        Some(st) => Some(report::run::write_run(st, &scenario, &model, seed, threads, &results, &summary)?),
+        Some(st) => Some(report::run::write_run(
+            st,
+            &scenario,
+            &model,
+            report::run::RunSettings { seed, threads, format: spec.format },
+            &results,
+            &summary,
+        )?),
         None => None,
     };
     Ok(RunOutcome { scenario, model, results, summary, threads, dir })
@@ -73,16 +80,16 @@ pub fn run(spec: &RunSpec, job: Job<'_>) -> Result<RunOutcome, Error> {
 
 /// Runs replications one after another, streaming one row per cadre and period to `path`
 /// (memory does not grow with periods). Townships still run in parallel within a period.
-fn run_with_cadre_rows(model: &Model, seed: u64, reps: u64, path: &Path, job: Job<'_>) -> Result<Vec<RepResult>, Error> {
+fn run_with_cadre_rows(model: &Model, scenario: &str, seed: u64, reps: u64, path: &Path, job: Job<'_>) -> Result<Vec<RepResult>, Error> {
     use crate::engine::Progress;
     let io = Error::io(path);
     let file = std::fs::File::create(path).map_err(&io)?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    writeln!(
-        w,
-        "rep,period,county,township,cadre,s,m,innovate,ability,psi,corrupt,sanctioned,promoted,rank,block_left,fatigue,payoff,tenure"
-    )
-    .map_err(&io)?;
+    w.write_all(&crate::output::csv::Table::new(crate::output::tables::CADRE_COLUMNS).into_bytes()).map_err(&io)?;
+    // The scenario and seed cells, quoted as CSV needs, once.
+    let mut keys = crate::output::csv::Table::headless();
+    keys.row([scenario.to_string(), seed.to_string()]);
+    let keys = keys.into_string().trim_end().to_string();
     let per_period = model.params.total_cadres() as u64;
     let mut results = Vec::new();
     let mut line = String::with_capacity(256);
@@ -101,12 +108,12 @@ fn run_with_cadre_rows(model: &Model, seed: u64, reps: u64, path: &Path, job: Jo
                     use std::fmt::Write as _;
                     let _ = writeln!(
                         line,
-                        "{rep},{},{},{},{i},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                        "{keys},{rep},{},{},{},{i},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                         t + 1,
-                        town.county + 1,
-                        town.id + 1,
-                        a.s,
-                        a.m,
+                        town.county,
+                        town.id,
+                        num(a.s),
+                        num(a.m),
                         u8::from(a.innovate),
                         num(c.ability),
                         num(c.psi),
@@ -169,10 +176,11 @@ pub fn experiment(exp: &Experiment, out: Option<&OutputSpec>, job: Job<'_>) -> R
         return Ok(ExperimentOutcome::InMemory { report, manifest: Box::new(manifest), rows });
     };
     let staging = journal::execute(exp, out, job)?;
-    let files = report::expected_files(&exp.manifest(&[]));
+    let files = report::expected_files(&exp.manifest(&[]).with_format(out.format));
     let finished = match out.shard {
-        Some(s) => shard::finish(exp, s, &files, staging).map(|dir| ExperimentOutcome::Shard { shard: s, dir }),
-        None => report::finalize(&exp.manifest(&files), staging).map(|(report, dir)| ExperimentOutcome::Finished { report, dir }),
+        Some(s) => shard::finish(exp, s, &files, out.format, staging).map(|dir| ExperimentOutcome::Shard { shard: s, dir }),
+        None => report::finalize(&exp.manifest(&files).with_format(out.format), staging)
+            .map(|(report, dir)| ExperimentOutcome::Finished { report, dir }),
     };
     match finished {
         Ok(outcome) => {
@@ -214,8 +222,7 @@ pub fn merge(dirs: &[PathBuf], out: &OutputSpec) -> Result<(ExperimentReport, Pa
     // Check every shard before anything (even the output directory) is created.
     let shards = shard::check(dirs)?;
     let mut staging = Staging::new(&out.dir, out.force)?;
-    let dest = staging.path(&shards.manifest.rows_file)?;
-    shard::merge_rows(&shards, &dest)?;
+    shard::merge_rows(&shards, &mut staging)?;
     report::finalize(&shards.manifest, staging)
 }
 
@@ -256,8 +263,10 @@ pub fn plot(dir: &Path) -> Result<Replotted, Error> {
         }
         Manifest::Experiment(m) => {
             let mut staging = Staging::new(dir, true)?;
-            let staged = staging.path(&m.rows_file)?;
-            std::fs::copy(dir.join(&m.rows_file), &staged).map_err(Error::io(&staged))?;
+            for name in m.rows_files() {
+                let staged = staging.path(name)?;
+                std::fs::copy(dir.join(name), &staged).map_err(Error::io(&staged))?;
+            }
             let (report, dir) = report::finalize(&m, staging)?;
             Ok(Replotted::Experiment { report: Box::new(report), dir })
         }

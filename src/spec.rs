@@ -94,6 +94,8 @@ pub struct RunSpec {
     pub force: bool,
     /// Also write one row per cadre and period (needs `out`).
     pub cadre_output: bool,
+    /// Table formats (CSV always; Parquet copies of the big tables on request).
+    pub format: crate::output::manifest::TableFormat,
 }
 
 impl RunSpec {

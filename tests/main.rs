@@ -147,19 +147,20 @@ fn every_shipped_scenario_runs_and_writes_all_result_files() {
         let csv = dir.read(&format!("{out}/periods.csv"));
         let mut lines = csv.lines();
         let header = lines.next().unwrap_or("");
-        assert!(header.starts_with("rep,period,s,m,slack,formalism,"), "{what}: periods.csv header: {header}");
+        assert!(header.starts_with("scenario,seed,rep,period,s,m,slack,formalism,"), "{what}: periods.csv header: {header}");
         let width = header.split(',').count();
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), reps * periods, "{what}: periods.csv rows");
         for (k, row) in rows.iter().enumerate() {
             let fields: Vec<&str> = row.split(',').collect();
             assert_eq!(fields.len(), width, "{what}: periods.csv row {k}: {row}");
-            assert_eq!(fields[..2], [(k / periods).to_string(), (k % periods + 1).to_string()], "{what}: periods.csv row {k}");
+            assert_eq!(fields[2..4], [(k / periods).to_string(), (k % periods + 1).to_string()], "{what}: periods.csv row {k}");
+            assert_eq!(fields[1], "1", "{what}: periods.csv row {k}: the seed");
         }
         let summary = dir.read(&format!("{out}/summary.csv"));
-        assert!(summary.starts_with("period,metric,n,mean,sd,ci_low,ci_high\n"), "{what}: summary.csv");
+        assert!(summary.starts_with("scenario,seed,period,metric,n,mean,sd,ci_low,ci_high\n"), "{what}: summary.csv");
         let end = dir.read(&format!("{out}/end.csv"));
-        assert!(end.starts_with("metric,n,mean,sd,ci_low,ci_high\n"), "{what}: end.csv");
+        assert!(end.starts_with("scenario,seed,metric,n,mean,sd,ci_low,ci_high\n"), "{what}: end.csv");
 
         let m = manifest(&dir, &out);
         let mut listed: Vec<&str> = m["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
@@ -454,6 +455,14 @@ fn set_override_is_written_to_scenario_toml_and_manifest() {
     assert_eq!(manifest(&dir, "out")["scenarios"][0]["parameters"]["regime"]["exempt"], 0.9);
 }
 
+/// A table without its `scenario` column (the first of a run's tables; other files unchanged).
+fn unnamed(text: &str) -> String {
+    if !text.starts_with("scenario,") {
+        return text.to_string();
+    }
+    text.lines().map(|l| format!("{}\n", l.split_once(',').map_or(l, |(_, rest)| rest))).collect()
+}
+
 #[test]
 fn written_scenario_toml_recreates_the_run() {
     let dir = Dir::new();
@@ -462,8 +471,10 @@ fn written_scenario_toml_recreates_the_run() {
     // No --set this time: everything comes from the written file.
     dir.cmd().args(["run", "first/scenario.toml", "--reps", "2", "--seed", "9", "--out", "again", "--quiet"]).stdout();
     assert_no_hidden_entries(&dir, "again");
+    // The tables name their scenario, which the re-run takes from the written file's name.
     for f in ["periods.csv", "summary.csv", "end.csv", "scenario.toml"] {
-        eqnice!(dir.read(&format!("first/{f}")), dir.read(&format!("again/{f}")), format!("{f} of the run and of its re-creation"));
+        let (a, b) = (dir.read(&format!("first/{f}")), dir.read(&format!("again/{f}")));
+        eqnice!(unnamed(&a), unnamed(&b), format!("{f} of the run and of its re-creation"));
     }
 }
 
@@ -513,7 +524,7 @@ fn cadre_output_writes_one_row_per_rep_period_and_cadre() {
     let csv = dir.read("out/cadres.csv");
     let mut lines = csv.lines();
     let header = lines.next().unwrap_or("");
-    assert!(header.starts_with("rep,period,county,township,cadre,s,m,"), "cadres.csv header: {header}");
+    assert!(header.starts_with("scenario,seed,rep,period,county,township,cadre,s,m,"), "cadres.csv header: {header}");
     let width = header.split(',').count();
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), reps * periods * cadres, "cadres.csv rows");
@@ -521,7 +532,11 @@ fn cadre_output_writes_one_row_per_rep_period_and_cadre() {
         let f: Vec<&str> = row.split(',').collect();
         assert_eq!(f.len(), width, "cadres.csv row {k}: {row}");
         let (rep, period) = (k / (periods * cadres), k / cadres % periods + 1);
-        assert_eq!(f[..2], [rep.to_string(), period.to_string()], "cadres.csv row {k}: {row}");
+        assert_eq!(f[..4], ["status_quo_veto".into(), "1".into(), rep.to_string(), period.to_string()], "cadres.csv row {k}: {row}");
+        // issue 12: identifiers start at 0 (county, township, cadre), and s, m are floats.
+        let (town, cadre) = (k % cadres / 20, k % 20);
+        assert_eq!(f[4..7], ["0".into(), town.to_string(), cadre.to_string()], "cadres.csv row {k}: {row}");
+        assert!(f[7].contains('.') && f[8].contains('.'), "cadres.csv row {k}: s and m are not written as floats: {row}");
     }
     let m = manifest(&dir, "out");
     assert!(m["files"].as_array().unwrap().iter().any(|f| f == "cadres.csv"), "cadres.csv is not listed in the manifest");
@@ -557,7 +572,8 @@ fn base_scenario_values_are_inherited_and_overridden() {
     // The same as the base with the override given on the command line.
     run_small(&dir, &base, "setonly", &["--reps", "2", "--seed", "4", "--set", "regime.exempt=0.6"]);
     for f in ["scenario.toml", "periods.csv"] {
-        eqnice!(dir.read(&format!("setonly/{f}")), dir.read(&format!("derived/{f}")), format!("{f} of base + override and of --set"));
+        let (a, b) = (dir.read(&format!("setonly/{f}")), dir.read(&format!("derived/{f}")));
+        eqnice!(unnamed(&a), unnamed(&b), format!("{f} of base + override and of --set"));
     }
     let m = manifest(&dir, "derived");
     assert_eq!(m["scenarios"][0]["name"], "derived");
@@ -618,7 +634,16 @@ const TINY: &[&str] = &[
 fn value_stability_tiny_status_quo_output_is_pinned() {
     let dir = Dir::new();
     dir.cmd().arg("run").arg(scenario("status_quo_veto.toml")).args(TINY).args(["--out", "out"]).stdout();
-    let got = dir.read("out/periods.csv");
+    // The pinned file holds the values: every column but the `scenario` and `seed` keys (issue 12),
+    // which are checked here.
+    let csv = dir.read("out/periods.csv");
+    let mut got = String::new();
+    for (i, line) in csv.lines().enumerate() {
+        let key = if i == 0 { "scenario,seed," } else { "status_quo_veto,7," };
+        let rest = line.strip_prefix(key).unwrap_or_else(|| panic!("periods.csv line {}: does not start with {key}: {line}", i + 1));
+        got.push_str(rest);
+        got.push('\n');
+    }
     let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny_status_quo_periods.csv");
     if std::env::var_os("CADRESIM_BLESS").is_some() {
         std::fs::write(&pinned, &got).expect("write the pinned file");

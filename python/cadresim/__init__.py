@@ -266,7 +266,9 @@ class CompareResult:
     """What :func:`compare` returns.
 
     Attributes:
-        runs: one row per scenario, replication and period plus a window row (``runs.csv``).
+        runs: one row per scenario, replication and period (``runs.csv``).
+        window_runs: one row per scenario and replication with the end-of-run window values
+            (``runs_window.csv``).
         timeseries: per-period summaries by scenario (``timeseries.csv``).
         comparison: window means and paired differences from the first scenario
             (``comparison.csv``).
@@ -275,6 +277,7 @@ class CompareResult:
     """
 
     runs: Any
+    window_runs: Any
     timeseries: Any
     comparison: Any
     markdown: str
@@ -295,6 +298,7 @@ def compare(
     out = _cadresim.compare(inner, reps, seed, threads)
     return CompareResult(
         runs=_frame(out["rows"], backend),
+        window_runs=_frame(out["window_rows"], backend),
         timeseries=_frame(out["timeseries"], backend),
         comparison=_frame(out["comparison"], backend),
         markdown=out["markdown"],
@@ -372,7 +376,7 @@ class SensitivityResult:
     Attributes:
         indices: per parameter, Sobol' ``S1``/``ST`` with intervals or Morris ``mu``, ``mu_star``
             (with interval) and ``sigma`` (``sensitivity_indices.csv``).
-        s2: second-order Sobol' indices by pair, or None.
+        s2: second-order Sobol' indices by pair (``sensitivity_s2.csv``), or None.
         design: the design points with the metric's mean across replications
             (``sensitivity_design.csv``).
         rows: one row per design point and replication, every metric (``sensitivity_runs.csv``).

@@ -249,14 +249,23 @@ fn runs(reps: u64, seed: u64, threads: Option<usize>) -> Runs {
     Runs { reps, seed, threads }
 }
 
-/// Per-period metrics of replications: `rep, period, <metrics>`.
-fn periods_frame(results: &[cadresim::engine::RepResult], county: bool) -> Frame {
+impl Frame {
+    /// The `scenario` and `seed` key columns of `n` rows (docs/OUTPUTS.md).
+    fn keys(&mut self, scenario: &str, seed: u64, n: usize) {
+        self.push("scenario", Col::S(vec![scenario.to_string(); n]));
+        self.push("seed", Col::I(vec![seed as i64; n]));
+    }
+}
+
+/// Per-period metrics of replications: `scenario, seed, rep, period, [county,] <metrics>`
+/// (identifiers from 0, periods from 1).
+fn periods_frame(results: &[cadresim::engine::RepResult], county: bool, scenario: &str, seed: u64) -> Frame {
     let mut rows: Vec<(u64, usize, usize, Vec<f64>)> = Vec::new();
     for r in results {
         for (t, p) in r.periods.iter().enumerate() {
             if county {
                 for (k, c) in p.counties.iter().enumerate() {
-                    rows.push((r.rep, t + 1, k + 1, metrics::evaluate(c)));
+                    rows.push((r.rep, t + 1, k, metrics::evaluate(c)));
                 }
             } else {
                 rows.push((r.rep, t + 1, 0, metrics::evaluate(&p.total)));
@@ -264,6 +273,7 @@ fn periods_frame(results: &[cadresim::engine::RepResult], county: bool) -> Frame
         }
     }
     let mut f = Frame::default();
+    f.keys(scenario, seed, rows.len());
     f.push("rep", Col::I(rows.iter().map(|r| r.0 as i64).collect()));
     f.push("period", Col::I(rows.iter().map(|r| r.1 as i64).collect()));
     if county {
@@ -277,18 +287,28 @@ fn periods_frame(results: &[cadresim::engine::RepResult], county: bool) -> Frame
 #[pyfunction]
 #[pyo3(signature = (scenario, reps, seed, threads=None))]
 fn run(py: Python<'_>, scenario: &LoadedScenario, reps: u64, seed: u64, threads: Option<usize>) -> PyResult<PyObject> {
-    let spec = RunSpec { scenario: scenario.spec(), runs: runs(reps, seed, threads), out: None, force: false, cadre_output: false };
+    let spec = RunSpec {
+        scenario: scenario.spec(),
+        runs: runs(reps, seed, threads),
+        out: None,
+        force: false,
+        cadre_output: false,
+        format: Default::default(),
+    };
     let out = detached(py, |job| commands::run(&spec, job))?;
-    let periods = periods_frame(&out.results, false);
-    let counties = (out.model.params.counties > 1).then(|| periods_frame(&out.results, true));
+    let name = out.scenario.name.clone();
+    let periods = periods_frame(&out.results, false, &name, seed);
+    let counties = (out.model.params.counties > 1).then(|| periods_frame(&out.results, true, &name, seed));
     let mut summary = Frame::default();
     let n = METRICS.len();
     let cells: Vec<(usize, usize, &Summary)> =
         out.summary.per_period.iter().enumerate().flat_map(|(t, row)| row.iter().enumerate().map(move |(k, s)| (t + 1, k, s))).collect();
+    summary.keys(&name, seed, cells.len());
     summary.push("period", Col::I(cells.iter().map(|c| c.0 as i64).collect()));
     summary.push("metric", Col::S(cells.iter().map(|c| METRICS[c.1].name.to_string()).collect()));
     summary.summaries(cells.iter().map(|c| c.2));
     let mut end = Frame::default();
+    end.keys(&name, seed, n);
     end.push("metric", Col::S(METRICS.iter().map(|m| m.name.to_string()).collect()));
     end.summaries(out.summary.window.iter().take(n));
     let manifest = report::run::run_manifest(&out.scenario, &out.model, seed, out.threads, reps, vec![]);
@@ -302,21 +322,22 @@ fn run(py: Python<'_>, scenario: &LoadedScenario, reps: u64, seed: u64, threads:
     Ok(d.into_any().unbind())
 }
 
-/// The rows of an experiment as its rows file lays them out (`runs.csv`, `sweep.csv`,
+/// The rows of an experiment as its rows files lay them out: the per-period rows (`window`
+/// false: `runs.csv`) or the end-of-window rows (`window` true: `runs_window.csv`, `sweep.csv`,
 /// `sensitivity_runs.csv`).
-fn rows_frame(exp: &Experiment, rows: &[Row]) -> Frame {
+fn rows_frame(exp: &Experiment, rows: &[Row], window: bool) -> Frame {
+    let rows: Vec<&Row> = rows.iter().filter(|r| r.window == window).collect();
     let mut f = Frame::default();
     f.push("point", Col::I(rows.iter().map(|r| r.point as i64).collect()));
-    if exp.record == Record::Periods {
-        f.push("scenario", Col::S(rows.iter().map(|r| exp.points[r.point].label.clone()).collect()));
-    }
+    f.push("scenario", Col::S(rows.iter().map(|r| exp.scenario_name(r.point).to_string()).collect()));
+    f.push("seed", Col::I(vec![exp.seed as i64; rows.len()]));
     f.push("rep", Col::I(rows.iter().map(|r| r.rep as i64).collect()));
-    if exp.record == Record::Periods {
+    if window {
+        for (j, name) in exp.factors.iter().enumerate() {
+            f.push(name.clone(), Col::F(rows.iter().map(|r| exp.points[r.point].values[j]).collect()));
+        }
+    } else {
         f.push("period", Col::I(rows.iter().map(|r| r.period as i64).collect()));
-        f.push("window", Col::I(rows.iter().map(|r| i64::from(r.window)).collect()));
-    }
-    for (j, name) in exp.factors.iter().enumerate() {
-        f.push(name.clone(), Col::F(rows.iter().map(|r| exp.points[r.point].values[j]).collect()));
     }
     f.metrics(rows.iter().map(|r| r.values.as_slice()));
     f
@@ -329,7 +350,12 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
         return Err(PyRuntimeError::new_err("cadresim: an in-memory experiment wrote files (a bug; please report it)"));
     };
     let d = pyo3::types::PyDict::new(py);
-    d.set_item("rows", rows_frame(&exp, &rows).into_py(py)?)?;
+    let periods = exp.record == Record::Periods;
+    d.set_item("rows", rows_frame(&exp, &rows, !periods).into_py(py)?)?;
+    if periods {
+        d.set_item("window_rows", rows_frame(&exp, &rows, true).into_py(py)?)?;
+    }
+    let (seed, base) = (exp.seed as i64, report::scenario_name(&manifest));
     d.set_item("manifest", manifest.to_value().to_string())?;
     match report {
         ExperimentReport::Compare(r) => {
@@ -344,6 +370,7 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             }
             ts.push("point", Col::I(cells.iter().map(|c| c.0 as i64).collect()));
             ts.push("scenario", Col::S(cells.iter().map(|c| r.labels[c.0].clone()).collect()));
+            ts.push("seed", Col::I(vec![seed; cells.len()]));
             ts.push("period", Col::I(cells.iter().map(|c| c.1 as i64).collect()));
             ts.push("metric", Col::S(cells.iter().map(|c| METRICS[c.2].name.to_string()).collect()));
             ts.summaries(cells.iter().map(|c| c.3));
@@ -351,6 +378,7 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             let cells: Vec<(usize, usize)> = (0..r.labels.len()).flat_map(|p| (0..METRICS.len()).map(move |k| (p, k))).collect();
             cmp.push("point", Col::I(cells.iter().map(|c| c.0 as i64).collect()));
             cmp.push("scenario", Col::S(cells.iter().map(|c| r.labels[c.0].clone()).collect()));
+            cmp.push("seed", Col::I(vec![seed; cells.len()]));
             cmp.push("metric", Col::S(cells.iter().map(|c| METRICS[c.1].name.to_string()).collect()));
             cmp.summaries(cells.iter().map(|&(p, k)| &r.window[p][k]));
             cmp.push("diff", Col::F(cells.iter().map(|&(p, k)| r.diffs[p][k].mean).collect()));
@@ -364,6 +392,8 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             let mut f = Frame::default();
             let cells: Vec<(usize, usize)> = (0..r.means.len()).flat_map(|p| (0..METRICS.len()).map(move |k| (p, k))).collect();
             f.push("point", Col::I(cells.iter().map(|c| c.0 as i64).collect()));
+            f.push("scenario", Col::S(vec![base.clone(); cells.len()]));
+            f.push("seed", Col::I(vec![seed; cells.len()]));
             for (j, name) in r.factors.iter().enumerate() {
                 f.push(name.clone(), Col::F(cells.iter().map(|&(p, _)| r.values[p][j]).collect()));
             }
@@ -374,11 +404,17 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
         ExperimentReport::Sensitivity(r) => {
             let mut design = Frame::default();
             design.push("point", Col::I((0..r.y.len() as i64).collect()));
+            design.push("scenario", Col::S(vec![base.clone(); r.y.len()]));
+            design.push("seed", Col::I(vec![seed; r.y.len()]));
             for (j, name) in r.factors.iter().enumerate() {
                 design.push(name.clone(), Col::F(exp.points.iter().map(|p| p.values[j]).collect()));
             }
             design.push(r.metric.clone(), Col::F(r.y.clone()));
             let mut ix = Frame::default();
+            let k = r.factors.len();
+            ix.push("scenario", Col::S(vec![base.clone(); k]));
+            ix.push("seed", Col::I(vec![seed; k]));
+            ix.push("metric", Col::S(vec![r.metric.clone(); k]));
             ix.push("parameter", Col::S(r.factors.clone()));
             let mut s2 = None;
             match &r.indices {
@@ -397,6 +433,9 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
                         let k = r.factors.len();
                         let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
                         let mut f = Frame::default();
+                        f.push("scenario", Col::S(vec![base.clone(); pairs.len()]));
+                        f.push("seed", Col::I(vec![seed; pairs.len()]));
+                        f.push("metric", Col::S(vec![r.metric.clone(); pairs.len()]));
                         f.push("parameter_a", Col::S(pairs.iter().map(|&(a, _)| r.factors[a].clone()).collect()));
                         f.push("parameter_b", Col::S(pairs.iter().map(|&(_, b)| r.factors[b].clone()).collect()));
                         f.push("S2", Col::F(pairs.iter().map(|&(a, b)| m[a][b]).collect()));
@@ -510,7 +549,7 @@ fn evaluate(
     experiment(py, exp)
 }
 
-/// A cadre with its county, township (both 1-based) and index in the township.
+/// A cadre with its county, township and index in the township (all from 0, as in `cadres.csv`).
 type Placed<'a> = (usize, usize, usize, &'a cadresim::engine::Cadre);
 
 /// One replication stepped period by period.
@@ -558,7 +597,7 @@ impl Stepper {
         let model = self.rep.model();
         let towns = self.rep.townships();
         let all: Vec<Placed<'_>> =
-            towns.iter().flat_map(|t| t.cadres.iter().enumerate().map(move |(i, c)| (t.county + 1, t.id + 1, i, c))).collect();
+            towns.iter().flat_map(|t| t.cadres.iter().enumerate().map(move |(i, c)| (t.county, t.id, i, c))).collect();
         let action = |c: &cadresim::engine::Cadre| model.actions.actions[c.last_action as usize];
         let mut f = Frame::default();
         let int = |g: &dyn Fn(&Placed<'_>) -> i64| Col::I(all.iter().map(g).collect());

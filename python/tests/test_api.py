@@ -76,7 +76,8 @@ def test_polars_backend_holds_the_same_numbers():
     a = cs.run("status_quo_veto", reps=2, overrides=SMALL)
     b = cs.run("status_quo_veto", reps=2, overrides=SMALL, backend="polars")
     assert isinstance(b.periods, pl.DataFrame)
-    assert np.array_equal(a.periods.to_numpy(), b.periods.to_numpy(), equal_nan=True)
+    assert list(a.periods.columns) == b.periods.columns and (b.periods["scenario"] == "status_quo_veto").all()
+    assert np.array_equal(a.periods.drop(columns="scenario").to_numpy(), b.periods.drop("scenario").to_numpy(), equal_nan=True)
 
 
 def test_compare_equals_the_cli_csv(cli, tmp_path):
@@ -84,6 +85,7 @@ def test_compare_equals_the_cli_csv(cli, tmp_path):
     cli("compare", *[REPO / "scenarios" / f"{n}.toml" for n in names], "--reps", 3, "--quiet", "--out", tmp_path / "c", *sets())
     res = cs.compare([cs.Scenario(n, SMALL) for n in names], reps=3)
     same(res.runs, read(tmp_path / "c" / "runs.csv"))
+    same(res.window_runs, read(tmp_path / "c" / "runs_window.csv"))
     same(res.timeseries, read(tmp_path / "c" / "timeseries.csv"))
     same(res.comparison, read(tmp_path / "c" / "comparison.csv"))
     assert res.markdown == (tmp_path / "c" / "comparison.md").read_text()
@@ -126,7 +128,7 @@ def test_evaluate_runs_given_points_like_a_sweep():
     assert np.array_equal(ev.rows[metric_cols].to_numpy(), grid.rows[metric_cols].to_numpy(), equal_nan=True)
     arr = cs.evaluate("status_quo_veto", np.array([[4.0], [0.0]]), params=["regime.penalty"], reps=2, overrides=SMALL)
     assert np.array_equal(arr.rows[metric_cols].to_numpy()[:2], grid.rows[metric_cols].to_numpy()[4:6], equal_nan=True)
-    assert list(arr.rows.columns[:3]) == ["point", "rep", "regime.penalty"]
+    assert list(arr.rows.columns[:5]) == ["point", "scenario", "seed", "rep", "regime.penalty"]
 
 
 def test_stepping_matches_run():
@@ -137,7 +139,7 @@ def test_stepping_matches_run():
     rep.step(4)
     hist = rep.run_to_end()
     ours = hist.drop(columns="period").to_numpy()
-    theirs = res.periods[res.periods.rep == 1].drop(columns=["rep", "period"]).to_numpy()
+    theirs = res.periods[res.periods.rep == 1].drop(columns=["scenario", "seed", "rep", "period"]).to_numpy()
     assert np.array_equal(ours, theirs, equal_nan=True)
     cadres = rep.cadres()
     n = 2 * rep.scenario["population.cadres"]
@@ -153,7 +155,7 @@ def test_params_and_metrics_listings():
     assert (p.meaning.str.len() > 0).all()
     m = cs.metrics()
     assert {"s", "formalism", "blame_ratio"} <= set(m.metric)
-    assert list(m.metric) == list(cs.run("status_quo_veto", reps=1, overrides=SMALL).periods.columns[2:])
+    assert list(m.metric) == list(cs.run("status_quo_veto", reps=1, overrides=SMALL).periods.columns[4:])
 
 
 def test_bad_input_raises_the_clis_message(cli, tmp_path):

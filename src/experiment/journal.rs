@@ -6,20 +6,24 @@
 //! line is discarded). The journal stays until the results are committed, so a failure while
 //! finishing loses no simulation.
 //!
+//! The journal's header is that of the main rows file. For per-period records (comparisons)
+//! each run's period lines are followed by its end-of-window line; the finished journal is split
+//! into `runs.csv` and `runs_window.csv`. For window records it becomes the rows file as is.
+//!
 //! After every chunk the journal's length and the SHA-256 of everything up to it are appended to
 //! `.ROWS.sums`. A resumed run checks the journal against the last of them, so rows deleted,
 //! duplicated, edited or appended by anything else are found before they are trusted; work
 //! written after the last checksum (a chunk whose checksum a kill prevented) is run again.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::{with_threads, Experiment, OutputSpec, Row};
+use super::{with_threads, Experiment, OutputSpec, Record, Row};
 use crate::error::{Error, SpecError};
 use crate::job::Job;
 use crate::output::csv::Table;
@@ -206,11 +210,51 @@ pub fn execute(exp: &Experiment, out: &OutputSpec, job: Job<'_>) -> Result<Stagi
         return Err(e);
     }
     let mut staging = staging;
-    let dest = staging.path(exp.rows_file())?;
-    if fs::hard_link(&jpath, &dest).is_err() {
-        fs::copy(&jpath, &dest).map_err(Error::io(&dest))?;
+    match exp.record {
+        Record::Window => {
+            let dest = staging.path(exp.rows_file())?;
+            if fs::hard_link(&jpath, &dest).is_err() {
+                fs::copy(&jpath, &dest).map_err(Error::io(&dest))?;
+            }
+        }
+        Record::Periods => split(exp, &jpath, &mut staging)?,
     }
     Ok(staging)
+}
+
+/// Splits a journal of per-period records into the rows files: each run's period lines into
+/// the main one, its last (window) line into the window one; lines are copied byte for byte.
+fn split(exp: &Experiment, journal: &Path, staging: &mut Staging) -> Result<(), Error> {
+    let files = exp.kind().rows_files();
+    let (main, window) = (staging.path(files[0])?, staging.path(files[1])?);
+    let open = |p: &Path| File::create(p).map(|f| BufWriter::with_capacity(1 << 20, f)).map_err(Error::io(p));
+    let (mut a, mut b) = (open(&main)?, open(&window)?);
+    b.write_all(&Table::new(super::window_header(&exp.factors)).into_bytes()).map_err(Error::io(&window))?;
+    let mut r = BufReader::new(File::open(journal).map_err(Error::io(journal))?);
+    let per_run = exp.lines_per_run();
+    let mut line = Vec::new();
+    let mut k = 0usize; // data lines read
+    let mut header = true;
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line).map_err(Error::io(journal))? == 0 {
+            break;
+        }
+        if header {
+            header = false;
+            a.write_all(&line).map_err(Error::io(&main))?;
+            continue;
+        }
+        if k % per_run == per_run - 1 {
+            b.write_all(&line).map_err(Error::io(&window))?;
+        } else {
+            a.write_all(&line).map_err(Error::io(&main))?;
+        }
+        k += 1;
+    }
+    a.flush().map_err(Error::io(&main))?;
+    b.flush().map_err(Error::io(&window))?;
+    Ok(())
 }
 
 /// Removes the journal of a committed experiment.

@@ -23,7 +23,7 @@ use crate::error::SpecError;
 use crate::job::Job;
 use crate::metrics::{evaluate, METRICS};
 use crate::output::csv::{number, whole, Record as CsvRecord, Table};
-use crate::output::manifest::{Details, ExperimentKind, ExperimentManifest, PointEntry, ScenarioEntry, EXPERIMENT_STREAMS};
+use crate::output::manifest::{Details, ExperimentKind, ExperimentManifest, PointEntry, ScenarioEntry, TableFormat, EXPERIMENT_STREAMS};
 use crate::output::num;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
@@ -98,19 +98,22 @@ pub struct OutputSpec {
     pub force: bool,
     /// Run only this slice of the design points.
     pub shard: Option<Shard>,
+    /// Table formats (CSV always; Parquet copies of the big tables on request).
+    pub format: TableFormat,
 }
 
 impl OutputSpec {
     /// Results into `dir`, nothing overwritten, all design points.
     pub fn dir(dir: impl Into<PathBuf>) -> Self {
-        OutputSpec { dir: dir.into(), force: false, shard: None }
+        OutputSpec { dir: dir.into(), force: false, shard: None, format: TableFormat::Csv }
     }
 }
 
 /// What each run records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Record {
-    /// Every period plus an end-of-run window row (for comparisons and time-series plots).
+    /// Every period plus an end-of-run window row (for comparisons and time-series plots); on
+    /// disk the two kinds go to separate files (`runs.csv`, `runs_window.csv`).
     Periods,
     /// One row with the end-of-run window values (for sweeps and sensitivity designs).
     Window,
@@ -196,9 +199,18 @@ impl Experiment {
         self.details.kind()
     }
 
-    /// Name of the rows file.
+    /// Name of the (main) rows file; the journal is named after it.
     pub fn rows_file(&self) -> &'static str {
         rows_file(self.kind())
+    }
+
+    /// The scenario name written in the rows of design point `point`.
+    pub fn scenario_name(&self, point: usize) -> &str {
+        let p = &self.points[point];
+        match self.record {
+            Record::Periods => &p.label,
+            Record::Window => &p.scenario.name,
+        }
     }
 
     /// A fingerprint of everything that determines the results.
@@ -248,7 +260,7 @@ impl Experiment {
         format!("{:016x}", fnv1a(&canon))
     }
 
-    /// The rows file's columns.
+    /// The main rows file's columns (also the journal's header).
     pub fn header(&self) -> Vec<String> {
         header(self.record, &self.factors)
     }
@@ -306,21 +318,20 @@ impl Experiment {
         result?
     }
 
-    /// Appends `rows` as CSV lines (no header) to `table`.
+    /// Appends `rows` as CSV lines (no header) to `table`: a period row as a line of
+    /// [`header`]`(Record::Periods, ..)`, a window row as a line of [`window_header`]. A journal
+    /// of per-period records thus holds each run's period lines followed by its window line;
+    /// [`journal::execute`] splits them into the two rows files.
     pub fn write_rows(&self, rows: &[Row], table: &mut Table) {
         for row in rows {
             let p = &self.points[row.point];
-            let mut cells: Vec<String> = match self.record {
-                Record::Periods => vec![
-                    row.point.to_string(),
-                    p.label.clone(),
-                    row.rep.to_string(),
-                    row.period.to_string(),
-                    u8::from(row.window).to_string(),
-                ],
-                Record::Window => vec![row.point.to_string(), row.rep.to_string()],
-            };
-            cells.extend(self.factors.iter().zip(&p.values).map(|(f, v)| crate::output::param_cell(f, *v)));
+            let mut cells: Vec<String> =
+                vec![row.point.to_string(), self.scenario_name(row.point).to_string(), self.seed.to_string(), row.rep.to_string()];
+            if row.window {
+                cells.extend(self.factors.iter().zip(&p.values).map(|(f, v)| crate::output::param_cell(f, *v)));
+            } else {
+                cells.push(row.period.to_string());
+            }
             cells.extend(row.values.iter().map(|v| num(*v)));
             table.row(&cells);
         }
@@ -358,6 +369,7 @@ impl Experiment {
             files: files.to_vec(),
             scenarios,
             details: self.details.clone(),
+            table_format: TableFormat::Csv,
         }
     }
 }
@@ -382,13 +394,9 @@ pub fn check_finite(results: &[crate::engine::RepResult], scenario: &Scenario) -
     Ok(())
 }
 
-/// Name of the rows file of a kind.
+/// Name of the main rows file of a kind.
 pub fn rows_file(kind: ExperimentKind) -> &'static str {
-    match kind {
-        ExperimentKind::Compare => "runs.csv",
-        ExperimentKind::Sweep => "sweep.csv",
-        ExperimentKind::Sensitivity => "sensitivity_runs.csv",
-    }
+    kind.rows_files()[0]
 }
 
 /// What a kind records.
@@ -399,70 +407,85 @@ pub fn record_of(kind: ExperimentKind) -> Record {
     }
 }
 
-/// The rows file's columns.
+/// The columns every rows file starts with: design point, scenario, master seed, replication.
+pub const ROW_KEYS: [&str; 4] = ["point", "scenario", "seed", "rep"];
+
+/// The main rows file's columns: [`ROW_KEYS`], then `period` (per-period records) or the varied
+/// parameters (window records), then every metric.
 pub fn header(record: Record, factors: &[String]) -> Vec<String> {
-    let mut cols: Vec<String> = match record {
-        Record::Periods => ["point", "scenario", "rep", "period", "window"].iter().map(|s| s.to_string()).collect(),
-        Record::Window => vec!["point".into(), "rep".into()],
-    };
-    cols.extend(factors.iter().cloned());
+    let mut cols: Vec<String> = ROW_KEYS.iter().map(|s| s.to_string()).collect();
+    match record {
+        Record::Periods => cols.push("period".into()),
+        Record::Window => cols.extend(factors.iter().cloned()),
+    }
     cols.extend(METRICS.iter().map(|m| m.name.to_string()));
     cols
 }
 
-/// Reads the rows file of a finished experiment, checking every row against the manifest: the
-/// header, each row's column count and numbers, the point and replication of each row (each
-/// point has exactly its replications, in order, none twice) and, for per-period records, the
-/// periods of every run.
-pub fn read_rows(path: &Path, m: &ExperimentManifest, mut f: impl FnMut(Row) -> Result<(), Error>) -> Result<(), Error> {
-    let record = record_of(m.kind());
-    let head = header(record, &m.factors);
-    let first_metric = head.len() - METRICS.len();
-    let per_run = match record {
-        Record::Periods => m.periods + 1,
-        Record::Window => 1,
+/// The columns of end-of-window rows (`runs_window.csv`, `sweep.csv`, `sensitivity_runs.csv`).
+pub fn window_header(factors: &[String]) -> Vec<String> {
+    header(Record::Window, factors)
+}
+
+/// Checks the point and replication of one row of a rows file against the expected run.
+fn check_run(
+    path: &Path,
+    rec: &CsvRecord,
+    m: &ExperimentManifest,
+    expected: (usize, u64),
+    found: (usize, u64),
+    period: Option<(usize, usize)>,
+) -> Result<(), Error> {
+    let ((ep, er), (point, rep)) = (expected, found);
+    if point == ep && rep == er && period.is_none_or(|(want, got)| want == got) {
+        return Ok(());
+    }
+    let what = if point >= m.points.len() {
+        format!("design point {point} does not exist (the experiment has {})", m.points.len())
+    } else {
+        let (want, got) = match period {
+            Some((w, g)) => (format!(", period {w}"), format!(", period {g}")),
+            None => (String::new(), String::new()),
+        };
+        format!("expected point {ep}, replication {er}{want}; found point {point}, replication {rep}{got} (a row is missing, repeated, out of order or foreign)")
     };
+    Err(Error::data(path, Some(rec.line), what))
+}
+
+/// Reads one rows file (end-of-window rows when `periods` is `None`, else `periods` rows per
+/// run), checking each row against the manifest, and calls `f` on every row in file order.
+fn read_file(
+    path: &Path,
+    m: &ExperimentManifest,
+    periods: Option<usize>,
+    mut f: impl FnMut(Row) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let head = match periods {
+        Some(_) => header(Record::Periods, &m.factors),
+        None => window_header(&m.factors),
+    };
+    let first_metric = head.len() - METRICS.len();
+    let per_run = periods.unwrap_or(1);
     let mut expected = (0usize, 0u64, 0usize); // point, rep, line within the run
     let mut count = 0u64;
     crate::output::csv::read_rows(path, Some(&head), |rec: &CsvRecord| {
         let point = whole(path, rec, 0, "point")? as usize;
-        let (rep, period, window) = match record {
-            Record::Periods => {
-                let window = match rec.cells.get(4) {
-                    Some("0") => false,
-                    Some("1") => true,
-                    other => return Err(Error::data(path, Some(rec.line), format!("column window: {other:?} is not 0 or 1"))),
-                };
-                (whole(path, rec, 2, "rep")?, whole(path, rec, 3, "period")? as usize, window)
-            }
-            Record::Window => (whole(path, rec, 1, "rep")?, 0, true),
-        };
+        let rep = whole(path, rec, 3, "rep")?;
         let (ep, er, el) = expected;
-        let want_period = if record == Record::Periods {
-            if el + 1 == per_run {
-                m.periods
-            } else {
-                el + 1
+        let period = match periods {
+            Some(_) => {
+                let got = whole(path, rec, 4, "period")? as usize;
+                check_run(path, rec, m, (ep, er), (point, rep), Some((el + 1, got)))?;
+                got
             }
-        } else {
-            0
+            None => {
+                check_run(path, rec, m, (ep, er), (point, rep), None)?;
+                0
+            }
         };
-        let want_window = record == Record::Window || el + 1 == per_run;
-        if point != ep || rep != er || period != want_period || window != want_window {
-            let what = if point >= m.points.len() {
-                format!("design point {point} does not exist (the experiment has {})", m.points.len())
-            } else {
-                format!(
-                    "expected point {ep}, replication {er}{}; found point {point}, replication {rep}{} (a row is missing, repeated, out of order or foreign)",
-                    if record == Record::Periods { format!(", period {want_period}") } else { String::new() },
-                    if record == Record::Periods { format!(", period {period}") } else { String::new() },
-                )
-            };
-            return Err(Error::data(path, Some(rec.line), what));
-        }
         let mut values = Vec::with_capacity(METRICS.len());
-        for (k, m) in METRICS.iter().enumerate() {
-            values.push(number(path, rec, first_metric + k, m.name)?);
+        for (k, metric) in METRICS.iter().enumerate() {
+            values.push(number(path, rec, first_metric + k, metric.name)?);
         }
         expected = if el + 1 < per_run {
             (ep, er, el + 1)
@@ -472,15 +495,48 @@ pub fn read_rows(path: &Path, m: &ExperimentManifest, mut f: impl FnMut(Row) -> 
             (ep + 1, 0, 0)
         };
         count += 1;
-        f(Row { point, rep, period, window, values })
+        f(Row { point, rep, period, window: periods.is_none(), values })
     })?;
     let want = m.points.len() as u64 * m.reps * per_run as u64;
     if count != want {
+        let what = if per_run > 1 { format!(" x {per_run} periods") } else { String::new() };
         return Err(Error::data(
             path,
             None,
-            format!("holds {count} rows where the experiment has {want} ({} points x {} replications)", m.points.len(), m.reps),
+            format!("holds {count} rows where the experiment has {want} ({} points x {} replications{what})", m.points.len(), m.reps),
         ));
     }
     Ok(())
+}
+
+/// Reads the rows files of a finished experiment in `dir`, checking every row against the
+/// manifest: the header, each row's column count and numbers, the point and replication of each
+/// row (each point has exactly its replications, in order, none twice) and, for per-period
+/// records, the periods of every run. Calls `f` on every row in run order: for comparisons, each
+/// run's period rows (from `runs.csv`) and then its window row (from `runs_window.csv`).
+pub fn read_rows(dir: &Path, m: &ExperimentManifest, mut f: impl FnMut(Row) -> Result<(), Error>) -> Result<(), Error> {
+    let files = m.rows_files();
+    match record_of(m.kind()) {
+        Record::Window => read_file(&dir.join(files[0]), m, None, f),
+        Record::Periods => {
+            let mut windows = Vec::new();
+            read_file(&dir.join(files[1]), m, None, |row| {
+                windows.push(row);
+                Ok(())
+            })?;
+            let mut windows = windows.into_iter();
+            let periods = m.periods;
+            read_file(&dir.join(files[0]), m, Some(periods), |row| {
+                let last = row.period == periods;
+                f(row)?;
+                if last {
+                    if let Some(mut w) = windows.next() {
+                        w.period = periods;
+                        f(w)?;
+                    }
+                }
+                Ok(())
+            })
+        }
+    }
 }

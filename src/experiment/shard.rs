@@ -8,21 +8,23 @@ use std::path::{Path, PathBuf};
 use super::Experiment;
 use super::Shard;
 use crate::error::Error;
-use crate::output::manifest::{to_text, ExperimentManifest, Manifest, ShardEntry, ShardManifest};
+use crate::output::manifest::{to_text, ExperimentManifest, Manifest, RowsDigest, ShardEntry, ShardManifest, TableFormat};
 use crate::output::Staging;
 
 /// Writes a shard's output: its rows file plus a manifest naming the shard and carrying the
 /// manifest the whole experiment will have (listing `files`), so `merge` needs nothing else.
-pub fn finish(exp: &Experiment, shard: Shard, files: &[String], mut staging: Staging) -> Result<PathBuf, Error> {
-    let rows = staging.path(exp.rows_file())?;
-    let (rows_sha256, rows_lines) = crate::output::file_digest(&rows).map_err(Error::io(&rows))?;
+pub fn finish(exp: &Experiment, shard: Shard, files: &[String], format: TableFormat, mut staging: Staging) -> Result<PathBuf, Error> {
+    let mut rows = Vec::new();
+    for name in exp.kind().rows_files() {
+        let path = staging.path(name)?;
+        let (sha256, lines) = crate::output::file_digest(&path).map_err(Error::io(&path))?;
+        rows.push(RowsDigest { file: name.to_string(), sha256, lines });
+    }
     let m = ShardManifest {
         shard: ShardEntry { k: shard.k, n: shard.n },
         experiment_id: exp.id(),
-        rows_file: exp.rows_file().into(),
-        rows_sha256,
-        rows_lines,
-        experiment_manifest: exp.manifest(files),
+        rows,
+        experiment_manifest: exp.manifest(files).with_format(format),
     };
     staging.write("manifest.json", to_text(&m.to_value()).as_bytes())?;
     let dir = staging.dir().to_path_buf();
@@ -100,39 +102,50 @@ pub fn check(dirs: &[PathBuf]) -> Result<Shards, Error> {
     if !missing.is_empty() {
         return Err(SpecError::about("dirs", format!("missing shard(s) {}; merge needs all {n}", missing.join(", "))).into());
     }
-    let rows_file = first.rows_file.clone();
+    let rows_files = first.experiment_manifest.rows_files();
     for (d, m) in &shards {
-        let path = d.join(&rows_file);
-        if !path.is_file() {
-            return Err(Error::data(&path, None, "missing shard rows"));
-        }
-        if m.experiment_manifest.experiment_id != m.experiment_id || m.rows_file != rows_file {
+        let names: Vec<&str> = m.rows.iter().map(|r| r.file.as_str()).collect();
+        if m.experiment_manifest.experiment_id != m.experiment_id || names != rows_files {
             return Err(Error::data(
                 &d.join("manifest.json"),
                 None,
                 "its experiment does not match its own record (the manifest was edited)",
             ));
         }
-        let (sha, lines) = crate::output::file_digest(&path).map_err(Error::io(&path))?;
-        if sha != m.rows_sha256 || lines != m.rows_lines {
-            return Err(Error::data(
-                &path,
-                None,
-                format!(
-                    "does not match the checksum in its manifest ({lines} lines where {} were written): rows were deleted, duplicated, edited, truncated or replaced since the shard was written",
-                    m.rows_lines
-                ),
-            ));
+        for r in &m.rows {
+            let path = d.join(&r.file);
+            if !path.is_file() {
+                return Err(Error::data(&path, None, "missing shard rows"));
+            }
+            let (sha, lines) = crate::output::file_digest(&path).map_err(Error::io(&path))?;
+            if sha != r.sha256 || lines != r.lines {
+                return Err(Error::data(
+                    &path,
+                    None,
+                    format!(
+                        "does not match the checksum in its manifest ({lines} lines where {} were written): rows were deleted, duplicated, edited, truncated or replaced since the shard was written",
+                        r.lines
+                    ),
+                ));
+            }
         }
     }
     let dirs: Vec<PathBuf> = seen.into_iter().flatten().collect();
     Ok(Shards { manifest: first.experiment_manifest.clone(), dirs })
 }
 
-/// Merges checked shards' rows by design point into `dest`.
-pub fn merge_rows(shards: &Shards, dest: &Path) -> Result<(), Error> {
+/// Merges checked shards' rows by design point into the staging area, one rows file at a time.
+pub fn merge_rows(shards: &Shards, staging: &mut Staging) -> Result<(), Error> {
+    for name in shards.manifest.rows_files() {
+        let dest = staging.path(name)?;
+        merge_file(shards, name, &dest)?;
+    }
+    Ok(())
+}
+
+/// Merges one rows file of every shard by design point into `dest`.
+fn merge_file(shards: &Shards, rows_file: &str, dest: &Path) -> Result<(), Error> {
     let n = shards.dirs.len();
-    let rows_file = &shards.manifest.rows_file;
     let mut readers = Vec::new();
     let mut header: Option<String> = None;
     for d in &shards.dirs {

@@ -131,6 +131,11 @@ impl Staging {
         &self.dir
     }
 
+    /// The staging folder, where files are written before the commit.
+    pub fn staged_dir(&self) -> &Path {
+        &self.staging
+    }
+
     /// Path inside the staging folder for a file that will be committed as `name` (which may
     /// contain a subfolder, e.g. `plots/x.png`).
     pub fn path(&mut self, name: &str) -> Result<PathBuf, OutputError> {

@@ -82,6 +82,8 @@ pub struct RunManifest {
     pub scenarios: Vec<ScenarioEntry>,
     /// Sizes.
     pub details: RunDetails,
+    /// Formats of the tables (`csv`, or `parquet` for Parquet copies of the big ones).
+    pub table_format: TableFormat,
 }
 
 /// The kinds of experiment.
@@ -104,6 +106,48 @@ impl ExperimentKind {
             ExperimentKind::Sweep => "sweep",
             ExperimentKind::Sensitivity => "sensitivity",
         }
+    }
+
+    /// The rows files of a finished experiment of this kind: the main one (one row per run and
+    /// period for comparisons, one per run otherwise), then, for comparisons, the end-of-window
+    /// rows (one per run), kept apart so the two kinds of row cannot be grouped together.
+    pub fn rows_files(self) -> &'static [&'static str] {
+        match self {
+            ExperimentKind::Compare => &["runs.csv", "runs_window.csv"],
+            ExperimentKind::Sweep => &["sweep.csv"],
+            ExperimentKind::Sensitivity => &["sensitivity_runs.csv"],
+        }
+    }
+}
+
+/// The formats tables are written in: CSV always; with `Parquet`, the big tables (rows of runs,
+/// periods and cadres) also as typed Parquet files beside their CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// CSV only (the default).
+    #[default]
+    Csv,
+    /// CSV, plus Parquet copies of the big tables.
+    Parquet,
+}
+
+impl TableFormat {
+    /// The accepted names.
+    pub const NAMES: &'static str = "csv, parquet";
+
+    /// Parses `csv` or `parquet`.
+    pub fn parse(text: &str) -> Result<TableFormat, crate::error::SpecError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "csv" => Ok(TableFormat::Csv),
+            "parquet" => Ok(TableFormat::Parquet),
+            _ => Err(crate::error::SpecError::new("format", Some(text.to_string()), format!("expected one of {}", Self::NAMES))),
+        }
+    }
+
+    /// Whether Parquet copies are written.
+    pub fn parquet(self) -> bool {
+        self == TableFormat::Parquet
     }
 }
 
@@ -228,7 +272,7 @@ pub struct ExperimentManifest {
     pub seed: u64,
     /// Replications per point.
     pub reps: u64,
-    /// The rows file.
+    /// The main rows file (see [`ExperimentKind::rows_files`] for all of them).
     pub rows_file: String,
     /// Paths of the varied parameters.
     pub factors: Vec<String>,
@@ -246,6 +290,8 @@ pub struct ExperimentManifest {
     pub scenarios: Vec<ScenarioEntry>,
     /// Kind-specific settings (and through them the kind).
     pub details: Details,
+    /// Formats of the tables.
+    pub table_format: TableFormat,
 }
 
 /// The JSON layout of [`ExperimentManifest`] (details untyped until the command is known).
@@ -267,12 +313,24 @@ struct RawExperiment {
     files: Vec<String>,
     scenarios: Vec<ScenarioEntry>,
     details: Value,
+    table_format: TableFormat,
 }
 
 impl ExperimentManifest {
     /// The experiment kind.
     pub fn kind(&self) -> ExperimentKind {
         self.details.kind()
+    }
+
+    /// The same manifest with tables in `format`.
+    pub fn with_format(mut self, format: TableFormat) -> Self {
+        self.table_format = format;
+        self
+    }
+
+    /// Its rows files (see [`ExperimentKind::rows_files`]).
+    pub fn rows_files(&self) -> &'static [&'static str] {
+        self.kind().rows_files()
     }
 
     /// As JSON.
@@ -293,6 +351,7 @@ impl ExperimentManifest {
             files: self.files.clone(),
             scenarios: self.scenarios.clone(),
             details: self.details.to_value(),
+            table_format: self.table_format,
         };
         serde_json::to_value(raw).unwrap_or(Value::Null)
     }
@@ -320,6 +379,7 @@ impl ExperimentManifest {
             files: raw.files,
             scenarios: raw.scenarios,
             details,
+            table_format: raw.table_format,
         })
     }
 }
@@ -341,14 +401,22 @@ pub struct ShardManifest {
     pub shard: ShardEntry,
     /// The experiment's fingerprint.
     pub experiment_id: String,
-    /// The rows file.
-    pub rows_file: String,
-    /// SHA-256 (hex) of the rows file as written.
-    pub rows_sha256: String,
-    /// Lines of the rows file (header included).
-    pub rows_lines: u64,
+    /// Each rows file of the shard as written, in [`ExperimentKind::rows_files`] order.
+    pub rows: Vec<RowsDigest>,
     /// The whole experiment's manifest.
     pub experiment_manifest: ExperimentManifest,
+}
+
+/// A rows file as a shard wrote it: name, SHA-256 and line count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowsDigest {
+    /// The file's name.
+    pub file: String,
+    /// SHA-256 (hex).
+    pub sha256: String,
+    /// Lines (header included).
+    pub lines: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -356,9 +424,7 @@ pub struct ShardManifest {
 struct RawShard {
     shard: ShardEntry,
     experiment_id: String,
-    rows_file: String,
-    rows_sha256: String,
-    rows_lines: u64,
+    rows: Vec<RowsDigest>,
     experiment_manifest: Value,
 }
 
@@ -368,9 +434,7 @@ impl ShardManifest {
         let raw = RawShard {
             shard: self.shard,
             experiment_id: self.experiment_id.clone(),
-            rows_file: self.rows_file.clone(),
-            rows_sha256: self.rows_sha256.clone(),
-            rows_lines: self.rows_lines,
+            rows: self.rows.clone(),
             experiment_manifest: self.experiment_manifest.to_value(),
         };
         serde_json::to_value(raw).unwrap_or(Value::Null)
@@ -423,9 +487,7 @@ impl Manifest {
             return Ok(Manifest::Shard(ShardManifest {
                 shard: raw.shard,
                 experiment_id: raw.experiment_id,
-                rows_file: raw.rows_file,
-                rows_sha256: raw.rows_sha256,
-                rows_lines: raw.rows_lines,
+                rows: raw.rows,
                 experiment_manifest,
             }));
         }
@@ -458,7 +520,7 @@ mod tests {
         assert!(e.contains("manifest.json") && e.contains("missing field"), "{e}");
         let sweep = r#"{"cadresim_version":"0","source_revision":"x","command":"sweep","experiment_id":"1","seed":1,"reps":2,
             "rows_file":"sweep.csv","factors":[],"points":[],"window":1,"periods":2,"random_streams":"r","files":[],
-            "scenarios":[],"details":{"design":"grid","vary":[]}}"#;
+            "scenarios":[],"details":{"design":"grid","vary":[]},"table_format":"csv"}"#;
         std::fs::write(&path, sweep).unwrap();
         let e = Manifest::read(&path).unwrap_err().to_string();
         assert!(e.contains("`details.samples`"), "{e}");

@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod csv;
 pub mod manifest;
+pub mod parquet;
 pub mod tables;
 
 use std::path::Path;

@@ -81,18 +81,16 @@ impl<'m> Builder<'m> {
     }
 }
 
-fn summary_cells(s: &Summary) -> [String; 5] {
-    [s.n.to_string(), num(s.mean), num(s.sd), num(s.low), num(s.high)]
-}
+use crate::output::tables::summary_cells;
 
 impl CompareReport {
-    /// `timeseries.csv`: point, scenario, period, metric, n, mean, sd, ci_low, ci_high.
-    pub fn timeseries_csv(&self) -> String {
-        let mut t = Table::new(["point", "scenario", "period", "metric", "n", "mean", "sd", "ci_low", "ci_high"]);
+    /// `timeseries.csv`: point, scenario, seed, period, metric, n, mean, sd, ci_low, ci_high.
+    pub fn timeseries_csv(&self, seed: u64) -> String {
+        let mut t = Table::new(["point", "scenario", "seed", "period", "metric", "n", "mean", "sd", "ci_low", "ci_high"]);
         for (p, label) in self.labels.iter().enumerate() {
             for (period, row) in self.per_period[p].iter().enumerate() {
                 for (m, s) in METRICS.iter().zip(row) {
-                    let head = [p.to_string(), label.clone(), (period + 1).to_string(), m.name.to_string()];
+                    let head = [p.to_string(), label.clone(), seed.to_string(), (period + 1).to_string(), m.name.to_string()];
                     t.row(head.iter().chain(summary_cells(s).iter()));
                 }
             }
@@ -101,13 +99,25 @@ impl CompareReport {
     }
 
     /// `comparison.csv`: window means and paired differences from the first scenario.
-    pub fn comparison_csv(&self) -> String {
-        let mut t =
-            Table::new(["point", "scenario", "metric", "n", "mean", "sd", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"]);
+    pub fn comparison_csv(&self, seed: u64) -> String {
+        let mut t = Table::new([
+            "point",
+            "scenario",
+            "seed",
+            "metric",
+            "n",
+            "mean",
+            "sd",
+            "ci_low",
+            "ci_high",
+            "diff",
+            "diff_ci_low",
+            "diff_ci_high",
+        ]);
         for (p, label) in self.labels.iter().enumerate() {
             for (k, m) in METRICS.iter().enumerate() {
                 let (w, df) = (&self.window[p][k], &self.diffs[p][k]);
-                let head = [p.to_string(), label.clone(), m.name.to_string()];
+                let head = [p.to_string(), label.clone(), seed.to_string(), m.name.to_string()];
                 let tail = [num(df.mean), num(df.low), num(df.high)];
                 t.row(head.iter().chain(summary_cells(w).iter()).chain(tail.iter()));
             }

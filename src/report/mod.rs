@@ -137,10 +137,10 @@ pub fn from_rows(m: &ExperimentManifest, rows: impl IntoIterator<Item = Row>) ->
     b.finish()
 }
 
-/// Computes the report from a rows file, checking every row against the manifest.
-pub fn from_rows_file(m: &ExperimentManifest, path: &Path) -> Result<ExperimentReport, Error> {
+/// Computes the report from the rows files in `dir`, checking every row against the manifest.
+pub fn from_rows_dir(m: &ExperimentManifest, dir: &Path) -> Result<ExperimentReport, Error> {
     let mut b = Builder::new(m);
-    read_rows(path, m, |row| {
+    read_rows(dir, m, |row| {
         b.push(row);
         Ok(())
     })?;
@@ -151,14 +151,22 @@ pub fn from_rows_file(m: &ExperimentManifest, path: &Path) -> Result<ExperimentR
 pub fn write_tables(report: &ExperimentReport, m: &ExperimentManifest, staging: &mut Staging) -> Result<(), Error> {
     match report {
         ExperimentReport::Compare(r) => {
-            staging.write("timeseries.csv", r.timeseries_csv().as_bytes())?;
-            staging.write("comparison.csv", r.comparison_csv().as_bytes())?;
+            staging.write("timeseries.csv", r.timeseries_csv(m.seed).as_bytes())?;
+            staging.write("comparison.csv", r.comparison_csv(m.seed).as_bytes())?;
             staging.write("comparison.md", r.markdown().as_bytes())?;
         }
-        ExperimentReport::Sweep(r) => staging.write("sweep_summary.csv", r.summary_csv().as_bytes())?,
+        ExperimentReport::Sweep(r) => staging.write("sweep_summary.csv", r.summary_csv(m).as_bytes())?,
         ExperimentReport::Sensitivity(r) => {
             staging.write("sensitivity_design.csv", r.design_csv(m).as_bytes())?;
-            staging.write("sensitivity_indices.csv", r.indices_csv().as_bytes())?;
+            staging.write("sensitivity_indices.csv", r.indices_csv(m).as_bytes())?;
+            if matches!(&m.details, Details::Sensitivity(d) if d.method == "sobol" && d.second_order) {
+                staging.write("sensitivity_s2.csv", r.s2_csv(m).as_bytes())?;
+            }
+        }
+    }
+    if m.table_format.parquet() {
+        for name in m.rows_files() {
+            crate::output::parquet::stage_copy(staging, name)?;
         }
     }
     Ok(())
@@ -188,8 +196,10 @@ pub fn text(report: &ExperimentReport) -> String {
 /// Finishes an experiment whose rows file is in `staging`: computes the report, writes tables
 /// and figures and the manifest, and commits the directory. Returns the report and the directory.
 pub fn finalize(m: &ExperimentManifest, mut staging: Staging) -> Result<(ExperimentReport, PathBuf), Error> {
-    let rows = staging.path(&m.rows_file)?;
-    let report = from_rows_file(m, &rows)?;
+    for name in m.rows_files() {
+        staging.path(name)?;
+    }
+    let report = from_rows_dir(m, staging.staged_dir())?;
     write_tables(&report, m, &mut staging)?;
     render_figures(&report, m, &mut staging)?;
     staging.write("manifest.json", to_text(&m.to_value()).as_bytes())?;
@@ -200,11 +210,20 @@ pub fn finalize(m: &ExperimentManifest, mut staging: Staging) -> Result<(Experim
 
 /// The files a finished experiment of this manifest writes (so shard manifests can list them).
 pub fn expected_files(m: &ExperimentManifest) -> Vec<String> {
-    let mut f: Vec<String> = match m.details {
-        Details::Compare(_) => ["runs.csv", "timeseries.csv", "comparison.csv", "comparison.md", effort::CSV].map(String::from).to_vec(),
-        Details::Sweep(_) => vec!["sweep.csv".to_string(), "sweep_summary.csv".to_string()],
-        Details::Sensitivity(_) => ["sensitivity_runs.csv", "sensitivity_design.csv", "sensitivity_indices.csv"].map(String::from).to_vec(),
-    };
+    let mut f: Vec<String> = m.rows_files().iter().map(|s| s.to_string()).collect();
+    if m.table_format.parquet() {
+        f.extend(m.rows_files().iter().map(|s| crate::output::parquet::name_of(s)));
+    }
+    match &m.details {
+        Details::Compare(_) => f.extend(["timeseries.csv", "comparison.csv", "comparison.md", effort::CSV].map(String::from)),
+        Details::Sweep(_) => f.push("sweep_summary.csv".into()),
+        Details::Sensitivity(d) => {
+            f.extend(["sensitivity_design.csv", "sensitivity_indices.csv"].map(String::from));
+            if d.method == "sobol" && d.second_order {
+                f.push("sensitivity_s2.csv".into());
+            }
+        }
+    }
     for stem in plot_stems(m) {
         f.push(format!("plots/{stem}.png"));
         f.push(format!("plots/{stem}.svg"));
@@ -247,6 +266,12 @@ pub fn class_labels(avoider_below: f64, diligent_from: f64) -> [String; 3] {
 pub fn class_thresholds(entry: Option<&crate::output::manifest::ScenarioEntry>) -> (f64, f64) {
     let get = |k: &str, d: f64| entry.and_then(|e| e.parameters["output"][k].as_f64()).unwrap_or(d);
     (get("avoider_below", 0.25), get("diligent_from", 0.5))
+}
+
+/// The scenario name written in the tables of a sweep or sensitivity analysis (every point
+/// varies the one base scenario).
+pub fn scenario_name(m: &ExperimentManifest) -> String {
+    m.scenarios.first().map(|s| s.name.clone()).unwrap_or_default()
 }
 
 fn label_of(name: &str) -> String {

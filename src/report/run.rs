@@ -10,7 +10,7 @@ use crate::engine::{Model, RepResult};
 use crate::error::Error;
 use crate::metrics::METRICS;
 use crate::output::csv::{number, read_rows, whole};
-use crate::output::manifest::{to_text, RunDetails, RunManifest, ScenarioEntry, RUN_STREAMS};
+use crate::output::manifest::{to_text, RunDetails, RunManifest, ScenarioEntry, TableFormat, RUN_STREAMS};
 use crate::output::{tables, Staging};
 use crate::plot::{self, Band};
 use crate::scenario::Scenario;
@@ -32,23 +32,42 @@ pub const KEY_METRICS: &[&str] = &[
     "promotion_effort_corr",
 ];
 
+/// How a run was made and how its tables are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSettings {
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Table formats.
+    pub format: TableFormat,
+}
+
 /// Writes a run's tables, figures and manifest into `staging` and commits it. `extra_files` are
 /// files already staged by the caller (e.g. `cadres.csv`). Returns the directory.
 pub fn write_run(
     mut staging: Staging,
     scenario: &Scenario,
     model: &Model,
-    seed: u64,
-    threads: usize,
+    how: RunSettings,
     results: &[RepResult],
     summary: &RunSummary,
 ) -> Result<PathBuf, Error> {
+    let RunSettings { seed, threads, format } = how;
     let p = &model.params;
-    staging.write("periods.csv", tables::periods_csv(results).as_bytes())?;
-    staging.write("summary.csv", tables::summary_csv(summary).as_bytes())?;
-    staging.write("end.csv", tables::window_csv(summary).as_bytes())?;
+    let name = &scenario.name;
+    staging.write("periods.csv", tables::periods_csv(name, seed, results).as_bytes())?;
+    staging.write("summary.csv", tables::summary_csv(name, seed, summary).as_bytes())?;
+    staging.write("end.csv", tables::window_csv(name, seed, summary).as_bytes())?;
     if p.counties > 1 {
-        staging.write("counties.csv", tables::counties_csv(results).as_bytes())?;
+        staging.write("counties.csv", tables::counties_csv(name, seed, results).as_bytes())?;
+    }
+    if format.parquet() {
+        for table in ["periods.csv", "counties.csv", "cadres.csv"] {
+            if staging.files().iter().any(|f| f == table) {
+                crate::output::parquet::stage_copy(&mut staging, table)?;
+            }
+        }
     }
     staging.write("scenario.toml", scenario.to_toml().as_bytes())?;
     let risks = crate::exposure::sanction_by_action(model, seed, crate::exposure::DEFAULT_DRAWS);
@@ -59,7 +78,8 @@ pub fn write_run(
     }
     let mut files = staging.files().to_vec();
     files.push("manifest.json".into());
-    let manifest = run_manifest(scenario, model, seed, threads, results.len() as u64, files);
+    let mut manifest = run_manifest(scenario, model, seed, threads, results.len() as u64, files);
+    manifest.table_format = format;
     let value = serde_json::to_value(&manifest).map_err(|e| Error::Failed(format!("manifest: {e}")))?;
     staging.write("manifest.json", to_text(&value).as_bytes())?;
     let dir = staging.dir().to_path_buf();
@@ -83,6 +103,7 @@ pub fn run_manifest(scenario: &Scenario, model: &Model, seed: u64, threads: usiz
         files,
         scenarios: vec![ScenarioEntry::of(scenario)],
         details: RunDetails { window: p.window, periods: p.periods, cadres: p.total_cadres() },
+        table_format: TableFormat::Csv,
     }
 }
 
@@ -111,12 +132,12 @@ pub fn summary_text(name: &str, description: &str, model: &Model, reps: u64, s: 
 
 /// Reads a run directory's `summary.csv` back (per-period summaries only).
 pub fn read_summary(path: &Path) -> Result<RunSummary, Error> {
-    let head: Vec<String> = ["period", "metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from).to_vec();
+    let head: Vec<String> = ["scenario", "seed", "period", "metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from).to_vec();
     let mut per_period: Vec<Vec<Summary>> = Vec::new();
     let nan = Summary { n: 0, mean: f64::NAN, sd: f64::NAN, low: f64::NAN, high: f64::NAN };
     read_rows(path, Some(&head), |rec| {
-        let t = whole(path, rec, 0, "period")? as usize;
-        let name = rec.cells.get(1).unwrap_or("");
+        let t = whole(path, rec, 2, "period")? as usize;
+        let name = rec.cells.get(3).unwrap_or("");
         let k = METRICS
             .iter()
             .position(|m| m.name == name)
@@ -128,11 +149,11 @@ pub fn read_summary(path: &Path) -> Result<RunSummary, Error> {
             per_period.push(vec![nan; METRICS.len()]);
         }
         per_period[t - 1][k] = Summary {
-            n: whole(path, rec, 2, "n")? as usize,
-            mean: number(path, rec, 3, "mean")?,
-            sd: number(path, rec, 4, "sd")?,
-            low: number(path, rec, 5, "ci_low")?,
-            high: number(path, rec, 6, "ci_high")?,
+            n: whole(path, rec, 4, "n")? as usize,
+            mean: number(path, rec, 5, "mean")?,
+            sd: number(path, rec, 6, "sd")?,
+            low: number(path, rec, 7, "ci_low")?,
+            high: number(path, rec, 8, "ci_high")?,
         };
         Ok(())
     })?;

@@ -146,14 +146,16 @@ impl<'m> Builder<'m> {
 }
 
 impl SensitivityReport {
-    /// `sensitivity_design.csv`: point, factor values, metric mean.
+    /// `sensitivity_design.csv`: point, scenario, seed, factor values, the metric's mean over
+    /// replications.
     pub fn design_csv(&self, m: &ExperimentManifest) -> String {
-        let mut head = vec!["point".to_string()];
+        let mut head = vec!["point".to_string(), "scenario".to_string(), "seed".to_string()];
         head.extend(self.factors.iter().cloned());
         head.push(self.metric.clone());
         let mut t = Table::new(&head);
+        let (scenario, seed) = (super::scenario_name(m), m.seed.to_string());
         for (p, yp) in self.y.iter().enumerate() {
-            let mut cells = vec![p.to_string()];
+            let mut cells = vec![p.to_string(), scenario.clone(), seed.clone()];
             if let Some(pt) = m.points.get(p) {
                 cells.extend(self.factors.iter().zip(&pt.values).map(|(f, v)| crate::output::param_cell(f, *v)));
             }
@@ -163,15 +165,17 @@ impl SensitivityReport {
         t.into_string()
     }
 
-    /// `sensitivity_indices.csv` (Sobol': S1 and ST with intervals, then S2 pairs if estimated;
-    /// Morris: μ, μ* with interval, σ).
-    pub fn indices_csv(&self) -> String {
+    /// `sensitivity_indices.csv`: scenario, seed, metric, parameter, then (Sobol') S1 and ST
+    /// with intervals or (Morris) μ, μ* with interval, σ.
+    pub fn indices_csv(&self, m: &ExperimentManifest) -> String {
         let f = &self.factors;
+        let keys = [super::scenario_name(m), m.seed.to_string(), self.metric.clone()];
+        let head = |cols: &[&str]| Table::new(["scenario", "seed", "metric"].iter().chain(cols));
         match &self.indices {
             Indices::Sobol(ix) => {
-                let mut t = Table::new(["parameter", "S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"]);
+                let mut t = head(&["parameter", "S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high"]);
                 for (i, name) in f.iter().enumerate() {
-                    t.row([
+                    t.row(keys.iter().cloned().chain([
                         name.clone(),
                         num(ix.s1[i]),
                         num(ix.s1_low[i]),
@@ -179,36 +183,38 @@ impl SensitivityReport {
                         num(ix.st[i]),
                         num(ix.st_low[i]),
                         num(ix.st_high[i]),
-                    ]);
+                    ]));
                 }
-                let mut text = t.into_string();
-                if let Some(s2) = &ix.s2 {
-                    let mut t = Table::new(["parameter_a", "parameter_b", "S2"]);
-                    for a in 0..f.len() {
-                        for b in a + 1..f.len() {
-                            t.row([f[a].clone(), f[b].clone(), num(s2[a][b])]);
-                        }
-                    }
-                    text.push('\n');
-                    text.push_str(&t.into_string());
-                }
-                text
+                t.into_string()
             }
             Indices::Morris(ix) => {
-                let mut t = Table::new(["parameter", "mu", "mu_star", "mu_star_ci_low", "mu_star_ci_high", "sigma"]);
+                let mut t = head(&["parameter", "mu", "mu_star", "mu_star_ci_low", "mu_star_ci_high", "sigma"]);
                 for (i, name) in f.iter().enumerate() {
-                    t.row([
+                    t.row(keys.iter().cloned().chain([
                         name.clone(),
                         num(ix.mu[i]),
                         num(ix.mu_star[i]),
                         num(ix.mu_star_low[i]),
                         num(ix.mu_star_high[i]),
                         num(ix.sigma[i]),
-                    ]);
+                    ]));
                 }
                 t.into_string()
             }
         }
+    }
+
+    /// `sensitivity_s2.csv` (Sobol' with second-order indices only): scenario, seed, metric,
+    /// parameter_a, parameter_b, S2. A file of its own, so every table has one header.
+    pub fn s2_csv(&self, m: &ExperimentManifest) -> String {
+        let f = &self.factors;
+        let mut t = Table::new(["scenario", "seed", "metric", "parameter_a", "parameter_b", "S2"]);
+        if let Indices::Sobol(ix) = &self.indices {
+            for (a, b, x) in ix.s2.iter().flat_map(|s2| (0..f.len()).flat_map(move |a| (a + 1..f.len()).map(move |b| (a, b, s2[a][b])))) {
+                t.row([super::scenario_name(m), m.seed.to_string(), self.metric.clone(), f[a].clone(), f[b].clone(), num(x)]);
+            }
+        }
+        t.into_string()
     }
 
     /// The printed ranking.

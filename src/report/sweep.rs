@@ -76,15 +76,17 @@ impl<'m> Builder<'m> {
 }
 
 impl SweepReport {
-    /// `sweep_summary.csv`: point, factor values, metric, n, mean, sd, ci_low, ci_high.
-    pub fn summary_csv(&self) -> String {
-        let mut head = vec!["point".to_string()];
+    /// `sweep_summary.csv`: point, scenario, seed, factor values, metric, n, mean, sd, ci_low,
+    /// ci_high.
+    pub fn summary_csv(&self, m: &ExperimentManifest) -> String {
+        let mut head = vec!["point".to_string(), "scenario".to_string(), "seed".to_string()];
         head.extend(self.factors.iter().cloned());
         head.extend(["metric", "n", "mean", "sd", "ci_low", "ci_high"].map(String::from));
         let mut t = Table::new(&head);
+        let (scenario, seed) = (super::scenario_name(m), m.seed.to_string());
         for (p, row) in self.means.iter().enumerate() {
             for (m, s) in METRICS.iter().zip(row) {
-                let mut cells = vec![p.to_string()];
+                let mut cells = vec![p.to_string(), scenario.clone(), seed.clone()];
                 cells.extend(self.factors.iter().zip(&self.values[p]).map(|(f, v)| crate::output::param_cell(f, *v)));
                 cells.extend([m.name.to_string(), s.n.to_string(), num(s.mean), num(s.sd), num(s.low), num(s.high)]);
                 t.row(&cells);

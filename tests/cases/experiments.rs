@@ -187,6 +187,24 @@ pub(super) fn metric_names(dir: &Dir) -> Vec<String> {
     names
 }
 
+/// The data lines of a sweep or sensitivity table without its `scenario` and `seed` columns,
+/// after checking they are there (after `point`, or first), that `seed` is the default 1 and that
+/// `scenario` names the base scenario in every row (issue 12: tables can be concatenated).
+fn keyless_rows(dir: &Dir, name: &str, header: &str, scenario: &str) -> Vec<Vec<String>> {
+    let at = if header.starts_with("point,") { 1 } else { 0 };
+    let mut cols: Vec<&str> = header.split(',').collect();
+    cols.splice(at..at, ["scenario", "seed"]);
+    let rows = csv_rows(dir, name, &cols.join(","));
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            assert_eq!(r[at..at + 2], [scenario.to_string(), "1".to_string()], "{name} row {i}: scenario and seed");
+            r.drain(at..at + 2);
+            r
+        })
+        .collect()
+}
+
 /// The data lines of a CSV file, split into fields, after checking its header.
 pub(super) fn csv_rows(dir: &Dir, name: &str, header: &str) -> Vec<Vec<String>> {
     let text = dir.read(name);
@@ -252,7 +270,8 @@ fn merge(dir: &Dir, n: usize, prefix: &str, out: &str) -> String {
 fn compare_two_scenarios_writes_tables_plots_and_manifest() {
     let dir = Dir::new();
     let stdout = ok(&dir, &compare_args(&["status_quo_veto.toml", "due_diligence_exemption.toml"], "out", &[]));
-    let expected = with_plots(&["comparison.csv", "comparison.md", "manifest.json", "runs.csv", "timeseries.csv"], COMPARE_PLOTS);
+    let expected =
+        with_plots(&["comparison.csv", "comparison.md", "manifest.json", "runs.csv", "runs_window.csv", "timeseries.csv"], COMPARE_PLOTS);
     assert_files(&dir, "out", &expected);
 
     let md = dir.read("out/comparison.md");
@@ -262,21 +281,26 @@ fn compare_two_scenarios_writes_tables_plots_and_manifest() {
 
     let metrics = metric_names(&dir);
     let labels = ["status_quo_veto", "due_diligence_exemption"];
-    let runs = csv_rows(&dir, "out/runs.csv", &format!("point,scenario,rep,period,window,{}", metrics.join(",")));
-    assert_eq!(runs.len(), 2 * 2 * 7, "runs.csv: 2 scenarios × 2 replications × (6 periods + 1 window row)");
+    // issue 12: per-period rows and end-of-window rows live in separate files.
+    let runs = csv_rows(&dir, "out/runs.csv", &format!("point,scenario,seed,rep,period,{}", metrics.join(",")));
+    assert_eq!(runs.len(), 2 * 2 * 6, "runs.csv: 2 scenarios × 2 replications × 6 periods");
     for (i, r) in runs.iter().enumerate() {
-        let (p, rep, line) = (i / 14, i % 14 / 7, i % 7);
-        let (period, window) = if line < 6 { (line + 1, "0") } else { (6, "1") };
-        assert_eq!(r[..5], [p.to_string(), labels[p].into(), rep.to_string(), period.to_string(), window.into()], "runs.csv row {i}");
+        let (p, rep, period) = (i / 12, i % 12 / 6, i % 6 + 1);
+        assert_eq!(r[..5], [p.to_string(), labels[p].into(), "1".into(), rep.to_string(), period.to_string()], "runs.csv row {i}");
     }
-    let ts = csv_rows(&dir, "out/timeseries.csv", "point,scenario,period,metric,n,mean,sd,ci_low,ci_high");
+    let window = csv_rows(&dir, "out/runs_window.csv", &format!("point,scenario,seed,rep,{}", metrics.join(",")));
+    assert_eq!(window.len(), 2 * 2, "runs_window.csv: 2 scenarios × 2 replications");
+    for (i, r) in window.iter().enumerate() {
+        assert_eq!(r[..4], [(i / 2).to_string(), labels[i / 2].into(), "1".into(), (i % 2).to_string()], "runs_window.csv row {i}");
+    }
+    let ts = csv_rows(&dir, "out/timeseries.csv", "point,scenario,seed,period,metric,n,mean,sd,ci_low,ci_high");
     assert_eq!(ts.len(), 2 * 6 * metrics.len(), "timeseries.csv rows");
 
-    let cmp = csv_rows(&dir, "out/comparison.csv", "point,scenario,metric,n,mean,sd,ci_low,ci_high,diff,diff_ci_low,diff_ci_high");
+    let cmp = csv_rows(&dir, "out/comparison.csv", "point,scenario,seed,metric,n,mean,sd,ci_low,ci_high,diff,diff_ci_low,diff_ci_high");
     assert_eq!(cmp.len(), 2 * metrics.len(), "comparison.csv rows");
     for (i, r) in cmp.iter().enumerate() {
         let (p, m) = (i / metrics.len(), &metrics[i % metrics.len()]);
-        assert_eq!(r[..3], [p.to_string(), labels[p].into(), m.clone()], "comparison.csv row {i}");
+        assert_eq!(r[..4], [p.to_string(), labels[p].into(), "1".into(), m.clone()], "comparison.csv row {i}");
         if p == 0 {
             assert_zero_difference(r);
         }
@@ -291,8 +315,8 @@ fn compare_two_scenarios_writes_tables_plots_and_manifest() {
 /// A comparison.csv row whose difference from the first scenario must be exactly zero: `0.0` with
 /// the interval [0, 0], or NaN where the difference is undefined (fewer than one or two values).
 fn assert_zero_difference(r: &[String]) {
-    let n: usize = r[3].parse().expect("n");
-    let (diff, low, high) = (&r[8], &r[9], &r[10]);
+    let n: usize = r[4].parse().expect("n");
+    let (diff, low, high) = (&r[9], &r[10], &r[11]);
     let expect = |defined: bool| if defined { "0.0" } else { "NaN" };
     assert_eq!(diff, expect(n >= 1), "diff of {r:?}");
     assert_eq!([low, high], [expect(n >= 2); 2], "diff interval of {r:?}");
@@ -305,16 +329,16 @@ fn compare_a_scenario_with_itself_gives_exactly_zero_differences() {
     // Common random numbers: the second copy's runs are the first's, row for row.
     let runs = dir.read("out/runs.csv");
     let rows: Vec<&str> = runs.lines().skip(1).collect();
-    assert_eq!(rows.len(), 2 * 2 * 7);
-    let (first, second) = rows.split_at(14);
+    assert_eq!(rows.len(), 2 * 2 * 6);
+    let (first, second) = rows.split_at(12);
     for (a, b) in first.iter().zip(second) {
         assert!(a.starts_with("0,") && b.starts_with("1,") && a[1..] == b[1..], "runs of the two copies differ:\n{a}\n{b}");
     }
-    let cmp = csv_rows(&dir, "out/comparison.csv", "point,scenario,metric,n,mean,sd,ci_low,ci_high,diff,diff_ci_low,diff_ci_high");
+    let cmp = csv_rows(&dir, "out/comparison.csv", "point,scenario,seed,metric,n,mean,sd,ci_low,ci_high,diff,diff_ci_low,diff_ci_high");
     let half = cmp.len() / 2;
     assert!(half > 10 && cmp.len() == 2 * half, "comparison.csv rows: {}", cmp.len());
     for (a, b) in cmp[..half].iter().zip(&cmp[half..]) {
-        assert_eq!(a[1..8], b[1..8], "summaries of the two copies differ");
+        assert_eq!(a[1..9], b[1..9], "summaries of the two copies differ");
         assert_zero_difference(b);
     }
 }
@@ -334,13 +358,19 @@ fn sweep_two_factor_grid_writes_rows_summary_and_heatmaps() {
     // The last factor varies fastest.
     // Float parameters are written as floats (issue 12: stable column types).
     let values = |p: usize| [["0.0", "2.0", "4.0"][p / 2], ["0.0", "1.0"][p % 2]];
-    let rows = csv_rows(&dir, "out/sweep.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")));
+    let rows =
+        keyless_rows(&dir, "out/sweep.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")), "status_quo_veto");
     assert_eq!(rows.len(), 6 * 2, "sweep.csv: points × replications");
     for (i, r) in rows.iter().enumerate() {
         let [pen, ex] = values(i / 2);
         assert_eq!(r[..4], [(i / 2).to_string(), (i % 2).to_string(), pen.into(), ex.into()], "sweep.csv row {i}");
     }
-    let summary = csv_rows(&dir, "out/sweep_summary.csv", "point,regime.penalty,regime.exempt,metric,n,mean,sd,ci_low,ci_high");
+    let summary = keyless_rows(
+        &dir,
+        "out/sweep_summary.csv",
+        "point,regime.penalty,regime.exempt,metric,n,mean,sd,ci_low,ci_high",
+        "status_quo_veto",
+    );
     assert_eq!(summary.len(), 6 * metrics.len(), "sweep_summary.csv: points × metrics");
     for (i, r) in summary.iter().enumerate() {
         let (p, m) = (i / metrics.len(), &metrics[i % metrics.len()]);
@@ -360,7 +390,12 @@ fn sweep_one_factor_writes_a_line_plot() {
     let dir = Dir::new();
     ok(&dir, &sweep_args(&["--vary", "regime.penalty=0:4:3"], "out", &[]));
     assert_files(&dir, "out", &with_plots(&["manifest.json", "sweep.csv", "sweep_summary.csv"], &["sweep"]));
-    let rows: Vec<String> = dir.read("out/sweep.csv").lines().skip(1).map(|l| l.split(',').take(3).collect::<Vec<_>>().join(",")).collect();
+    let rows: Vec<String> = dir
+        .read("out/sweep.csv")
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').enumerate().filter(|(c, _)| [0, 3, 4].contains(c)).map(|(_, x)| x).collect::<Vec<_>>().join(","))
+        .collect();
     assert_eq!(rows, ["0,0,0.0", "0,1,0.0", "1,0,2.0", "1,1,2.0", "2,0,4.0", "2,1,4.0"]);
 }
 
@@ -372,7 +407,8 @@ fn sweep_latin_hypercube_stays_within_the_ranges() {
     // No heatmaps: a hypercube is not a grid.
     assert_files(&dir, "out", &with_plots(&["manifest.json", "sweep.csv", "sweep_summary.csv"], &[]));
     let metrics = metric_names(&dir);
-    let rows = csv_rows(&dir, "out/sweep.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")));
+    let rows =
+        keyless_rows(&dir, "out/sweep.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")), "status_quo_veto");
     assert_eq!(rows.len(), 5 * 2, "sweep.csv: samples × replications");
     let mut strata = [Vec::new(), Vec::new()];
     for (i, r) in rows.iter().enumerate() {
@@ -572,8 +608,19 @@ fn resume_discards_a_torn_line_and_an_incomplete_run() {
     let names = ["status_quo_veto.toml", "due_diligence_exemption.toml"];
     ok(&dir, &compare_args(&names, "whole", &[]));
     // The journal of a run stopped in the middle of a line of its second replication (a run
-    // writes 7 lines: 6 periods and the window), tagged as this experiment's unsharded run.
-    let rows = dir.read("whole/runs.csv");
+    // writes 7 lines: its 6 periods, as in runs.csv, then its window, as in runs_window.csv),
+    // tagged as this experiment's unsharded run.
+    let (periods, windows) = (dir.read("whole/runs.csv"), dir.read("whole/runs_window.csv"));
+    let mut period_lines = periods.lines();
+    let mut rows = format!("{}\n", period_lines.next().unwrap_or(""));
+    for w in windows.lines().skip(1) {
+        for l in period_lines.by_ref().take(6) {
+            rows.push_str(l);
+            rows.push('\n');
+        }
+        rows.push_str(w);
+        rows.push('\n');
+    }
     let cut: usize = rows.lines().take(11).map(|l| l.len() + 1).sum::<usize>() + 10;
     fs::create_dir(dir.join("out")).expect("mkdir");
     dir.create("out/.runs.csv.partial", &rows[..cut]);
@@ -718,9 +765,14 @@ fn sensitivity_morris_writes_design_indices_plot_and_ranking() {
     assert_files(&dir, "out", &with_plots(&files, &["sensitivity"]));
 
     let metrics = metric_names(&dir);
-    let runs = csv_rows(&dir, "out/sensitivity_runs.csv", &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")));
+    let runs = keyless_rows(
+        &dir,
+        "out/sensitivity_runs.csv",
+        &format!("point,rep,regime.penalty,regime.exempt,{}", metrics.join(",")),
+        "status_quo_veto",
+    );
     assert_eq!(runs.len(), 4 * 3 * 2, "sensitivity_runs.csv: trajectories × (parameters + 1) × replications");
-    let design = csv_rows(&dir, "out/sensitivity_design.csv", "point,regime.penalty,regime.exempt,s");
+    let design = keyless_rows(&dir, "out/sensitivity_design.csv", "point,regime.penalty,regime.exempt,s", "status_quo_veto");
     assert_eq!(design.len(), 4 * 3, "sensitivity_design.csv: one row per design point");
     let levels = |hi: f64| [0.0, hi / 3.0, 2.0 * hi / 3.0, hi];
     for (p, d) in design.iter().enumerate() {
@@ -749,7 +801,14 @@ fn sensitivity_morris_writes_design_indices_plot_and_ranking() {
         assert_eq!(changed, [1, 2], "trajectory {t} moves each parameter once");
     }
 
-    let indices = csv_rows(&dir, "out/sensitivity_indices.csv", "parameter,mu,mu_star,mu_star_ci_low,mu_star_ci_high,sigma");
+    let indices = keyless_rows(
+        &dir,
+        "out/sensitivity_indices.csv",
+        "metric,parameter,mu,mu_star,mu_star_ci_low,mu_star_ci_high,sigma",
+        "status_quo_veto",
+    );
+    assert!(indices.iter().all(|r| r[0] == "s"), "the analysed metric in every row");
+    let indices: Vec<Vec<String>> = indices.into_iter().map(|r| r[1..].to_vec()).collect();
     assert_eq!(indices.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["regime.penalty", "regime.exempt"]);
     for r in &indices {
         let [mu, mu_star, low, high, sigma] = [1, 2, 3, 4, 5].map(|c| parse(&r[c]));
@@ -772,7 +831,13 @@ fn sensitivity_sobol_writes_first_and_total_order_indices() {
     let stdout = ok(&dir, &sensitivity_args(&spec, "out", &[]));
     let files = ["manifest.json", "sensitivity_design.csv", "sensitivity_indices.csv", "sensitivity_runs.csv"];
     assert_files(&dir, "out", &with_plots(&files, &["sensitivity"]));
-    let indices = csv_rows(&dir, "out/sensitivity_indices.csv", "parameter,S1,S1_ci_low,S1_ci_high,ST,ST_ci_low,ST_ci_high");
+    let indices = keyless_rows(
+        &dir,
+        "out/sensitivity_indices.csv",
+        "metric,parameter,S1,S1_ci_low,S1_ci_high,ST,ST_ci_low,ST_ci_high",
+        "status_quo_veto",
+    );
+    let indices: Vec<Vec<String>> = indices.into_iter().map(|r| r[1..].to_vec()).collect();
     assert_eq!(indices.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["regime.penalty", "regime.exempt"]);
     for r in &indices {
         assert!(r[1..].iter().all(|v| parse(v).is_finite()), "{r:?}");
@@ -932,7 +997,7 @@ fn issue12_swept_columns_keep_their_type() {
     ok(&dir, &sweep_args(&["--vary", "population.cadres=3:5:2", "--vary", "regime.penalty=1:3:2"], "out", &[]));
     let rows = dir.read("out/sweep.csv");
     let first: Vec<&str> = rows.lines().nth(1).unwrap_or("").split(',').collect();
-    assert_eq!(first[2..4], ["3", "1.0"], "{rows}");
-    let body: Vec<&str> = rows.lines().skip(1).flat_map(|l| l.split(',').skip(4)).collect();
+    assert_eq!(first[4..6], ["3", "1.0"], "{rows}");
+    let body: Vec<&str> = rows.lines().skip(1).flat_map(|l| l.split(',').skip(6)).collect();
     assert!(body.iter().all(|c| c.contains('.') || c.contains('e') || *c == "NaN"), "a metric cell is not written as a float:\n{rows}");
 }

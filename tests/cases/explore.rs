@@ -84,7 +84,8 @@ fn get(server: &Server, path: &str) -> (u16, String) {
     http("GET", &format!("{}{path}", server.url), None)
 }
 
-/// `cadresim run` of `file` with `--reps 1 --seed SEED` and `sets`; returns periods.csv.
+/// `cadresim run` of `file` with `--reps 1 --seed SEED` and `sets`; returns periods.csv without
+/// its `scenario` column (a scenario re-run from an exported file has the file's name).
 fn cli_periods(dir: &Dir, file: &Path, seed: u64, sets: &[&str], out: &str) -> String {
     let mut cmd = dir.cmd();
     cmd.arg("run").arg(file).args(["--reps", "1", "--seed", &seed.to_string(), "--out", out, "--quiet"]);
@@ -92,7 +93,12 @@ fn cli_periods(dir: &Dir, file: &Path, seed: u64, sets: &[&str], out: &str) -> S
         cmd.args(["--set", s]);
     }
     cmd.stdout();
-    dir.read(&format!("{out}/periods.csv"))
+    unnamed(&dir.read(&format!("{out}/periods.csv")))
+}
+
+/// A periods.csv without its first column, `scenario` (issue 12: every table names its scenario).
+fn unnamed(csv: &str) -> String {
+    csv.lines().map(|l| format!("{}\n", l.split_once(',').map_or(l, |(_, rest)| rest))).collect()
 }
 
 /// The rows of a periods.csv without the header.
@@ -134,7 +140,7 @@ fn explore_streams_the_numbers_of_cli_run_and_exports_a_runnable_scenario() {
         grid_seen |= ev["grid"].as_array().is_some_and(|g| !g.is_empty());
         if let Some(values) = ev["values"].as_array() {
             let texts: Vec<&str> = values.iter().map(|v| v.as_str().expect("values are text")).collect();
-            streamed.push(format!("0,{},{}", ev["period"], texts.join(",")));
+            streamed.push(format!("5,0,{},{}", ev["period"], texts.join(",")));
         }
     }
     assert!(grid_seen, "events carry the township view");
@@ -143,7 +149,8 @@ fn explore_streams_the_numbers_of_cli_run_and_exports_a_runnable_scenario() {
     assert_eq!(streamed, rows(&expected), "streamed periods differ from cadresim run's periods.csv");
     let (s, csv) = get(&server, &format!("/api/run/{id}/periods.csv"));
     assert_eq!(s, 200);
-    assert_eq!(csv, expected, "the exported CSV is not cadresim run's periods.csv");
+    assert!(csv.starts_with("scenario,seed,rep,period,") && csv.lines().skip(1).all(|l| l.starts_with("status_quo_veto,5,0,")), "{csv}");
+    assert_eq!(unnamed(&csv), expected, "the exported CSV is not cadresim run's periods.csv");
 
     // The exported scenario runs with the CLI and gives the same numbers.
     let (s, toml) = get(&server, &format!("/api/session/{id}/scenario.toml"));
@@ -537,7 +544,7 @@ fn explore_in_a_real_browser() {
     let toml = fetch("export-toml");
     dir.create("exported.toml", &toml);
     assert_eq!(cli_periods(&dir, &dir.join("exported.toml"), 7, &[], "exported"), expected, "the exported scenario gives other numbers");
-    assert_eq!(fetch("export-csv"), expected, "the exported CSV is not the CLI's periods.csv");
+    assert_eq!(unnamed(&fetch("export-csv")), expected, "the exported CSV is not the CLI's periods.csv");
 
     // A thing to try from the Info panel sets the sliders and sets up the run.
     browser.click("#tab-info");

@@ -41,7 +41,14 @@ fn sweep_spec(steps: usize) -> SweepSpec {
 
 #[test]
 fn issue10_every_kind_of_work_runs_through_its_spec() {
-    let run = RunSpec { scenario: small("status_quo_veto"), runs: runs(2), out: None, force: false, cadre_output: false };
+    let run = RunSpec {
+        scenario: small("status_quo_veto"),
+        runs: runs(2),
+        out: None,
+        force: false,
+        cadre_output: false,
+        format: Default::default(),
+    };
     let r = quiet(|job| commands::run(&run, job)).unwrap();
     assert_eq!((r.results.len(), r.summary.per_period.len()), (2, 6));
     assert!(r.dir.is_none());
@@ -111,8 +118,8 @@ fn issue10_in_memory_and_on_disk_reports_are_identical() {
     };
     // Debug text, because NaN (undefined metrics) is not equal to itself.
     assert_eq!(format!("{mem:?}"), format!("{disk:?}"));
-    assert_eq!(mem.timeseries_csv(), dir.read("cmp/timeseries.csv"));
-    assert_eq!(mem.comparison_csv(), dir.read("cmp/comparison.csv"));
+    assert_eq!(mem.timeseries_csv(exp.seed), dir.read("cmp/timeseries.csv"));
+    assert_eq!(mem.comparison_csv(exp.seed), dir.read("cmp/comparison.csv"));
 }
 
 /// Counts cadre-periods and cancels its token once `after` of them are done.

@@ -8,3 +8,4 @@ mod hardening;
 mod integrity;
 mod library;
 mod python;
+mod tables;

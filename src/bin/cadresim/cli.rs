@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use cadresim::analysis::design::Factor;
+use cadresim::output::manifest::TableFormat;
 use cadresim::output::OutputError;
 use cadresim::spec::{
     parse_factors, CompareSpec, Design, Method, OutputSpec, ReanalysisSpec, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec,
@@ -147,6 +148,9 @@ pub struct Common {
     /// Overwrite an output directory that already holds results.
     #[arg(long)]
     pub force: bool,
+    /// Table format: `csv`, or `parquet` for typed Parquet copies of the big tables beside the CSVs.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -339,7 +343,7 @@ impl ExperimentCommon {
     /// Where the results go.
     pub fn output(&self) -> Result<OutputSpec, Failure> {
         let shard = self.shard.as_deref().map(Shard::parse).transpose()?;
-        Ok(OutputSpec { dir: self.out.clone(), force: self.common.force, shard })
+        Ok(OutputSpec { dir: self.out.clone(), force: self.common.force, shard, format: TableFormat::parse(&self.common.format)? })
     }
 }
 
@@ -356,6 +360,7 @@ impl RunArgs {
             },
             force: self.common.force,
             cadre_output: self.cadre_output,
+            format: TableFormat::parse(&self.common.format)?,
         })
     }
 }

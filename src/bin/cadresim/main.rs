@@ -83,7 +83,8 @@ fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Fa
             Ok(())
         }
         Command::Check { scenarios, sets } => {
-            let common = cli::Common { reps: 1, seed: 1, threads: None, sets: sets.clone(), force: false, quiet: true };
+            let common =
+                cli::Common { reps: 1, seed: 1, threads: None, sets: sets.clone(), force: false, format: "csv".into(), quiet: true };
             for p in scenarios {
                 let (s, m) = commands::check(&[common.scenario(p)?])?.remove(0);
                 out.print(&format!("{}: ok ({})\n", p.display(), commands::describe(&s, &m)))?;
@@ -106,7 +107,8 @@ fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Fa
             }
         },
         Command::Merge { dirs, out: dir, force } => {
-            let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
+            let (report, dir) =
+                commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None, format: Default::default() })?;
             out.print(&report::text(&report))?;
             out.print(&format!("results written to {}\n", dir.display()))
         }

@@ -132,7 +132,9 @@ impl Sessions {
         let (tx, rx) = mpsc::channel();
         let id = self.insert(Tx::Run(tx), scenario.resolved.to_toml(), &model)?;
         let running = self.running.clone();
-        let spawned = std::thread::Builder::new().name(format!("run-{id}")).spawn(move || run_thread(model, base_model, seed, rx, running));
+        let name = scenario.name.clone();
+        let spawned =
+            std::thread::Builder::new().name(format!("run-{id}")).spawn(move || run_thread(model, base_model, &name, seed, rx, running));
         if spawned.is_err() {
             self.lock().remove(&id);
             return Err(ApiError::new(503, "session", "cannot start a thread for the session"));
@@ -324,7 +326,7 @@ fn step(
     events.push(sse(&event));
 }
 
-fn run_thread(model: Model, base_model: Model, seed: u64, rx: Receiver<RunCmd>, running: Arc<AtomicUsize>) {
+fn run_thread(model: Model, base_model: Model, name: &str, seed: u64, rx: Receiver<RunCmd>, running: Arc<AtomicUsize>) {
     let total = model.params.periods;
     let mut rep = Replication::new(&model, seed, 0);
     for t in 0..model.params.total_townships().min(limits::VIEW_TOWNSHIPS) {
@@ -394,7 +396,7 @@ fn run_thread(model: Model, base_model: Model, seed: u64, rx: Receiver<RunCmd>, 
                 let _ = reply.send(Ok(json!({ "speed": x })));
             }
             Ok(RunCmd::Csv(reply)) => {
-                let csv = tables::periods_csv(&[RepResult { rep: 0, periods: periods.clone() }]);
+                let csv = tables::periods_csv(name, seed, &[RepResult { rep: 0, periods: periods.clone() }]);
                 let _ = reply.send(Ok(csv));
             }
             Ok(RunCmd::Attach(mut w)) => {
