@@ -2,6 +2,7 @@
 
 mod experiments;
 mod explore;
+mod figures;
 mod fuzz;
 mod hardening;
 mod integrity;
