@@ -1,6 +1,6 @@
 //! Exposure to sanction across the action grid: for a model, the probability that a cadre taking
 //! action (s, m) in a period is sanctioned, with a 95% Wilson interval ("the more you do, the
-//! more you are blamed", docs/ODD.md, section "Submodels: judgement").
+//! more you are blamed", the third paradox of docs/ODD.md §1.1; the judgement is §7.8).
 //!
 //! Nothing of the model is re-implemented here. The estimate is a Monte Carlo over the model's
 //! own pieces: the cadres of the scenario's initial population (replication 0 of the seed, drawn

@@ -23,12 +23,15 @@ const RUN_FILES: &[&str] = &[
     "periods.csv",
     "plots/blame_ratio.png",
     "plots/blame_ratio.svg",
+    "plots/sanction_by_effort.png",
+    "plots/sanction_by_effort.svg",
     "plots/sanctions_by_class.png",
     "plots/sanctions_by_class.svg",
     "plots/shares.png",
     "plots/shares.svg",
     "plots/timeseries.png",
     "plots/timeseries.svg",
+    "sanction_by_effort.csv",
     "scenario.toml",
     "summary.csv",
 ];
@@ -571,10 +574,15 @@ fn base_scenario_values_are_inherited_and_overridden() {
     assert!(toml_section(&toml, "appraisal").contains(&"w_materials = 0.6"), "{toml}");
     // The same as the base with the override given on the command line.
     run_small(&dir, &base, "setonly", &["--reps", "2", "--seed", "4", "--set", "regime.exempt=0.6"]);
-    for f in ["scenario.toml", "periods.csv"] {
-        let (a, b) = (dir.read(&format!("setonly/{f}")), dir.read(&format!("derived/{f}")));
-        eqnice!(unnamed(&a), unnamed(&b), format!("{f} of base + override and of --set"));
-    }
+    // The parameters agree; the name and description are each scenario's own (issue 12).
+    let params = |toml: String| toml.split_once("# Fully resolved").map(|(_, p)| p.to_string()).unwrap_or(toml);
+    eqnice!(
+        params(dir.read("setonly/scenario.toml")),
+        params(dir.read("derived/scenario.toml")),
+        "parameters of base + override and of --set"
+    );
+    assert!(dir.read("derived/scenario.toml").starts_with("name = \"derived\"\ndescription = \"The status quo with some exemption.\"\n"));
+    eqnice!(unnamed(&dir.read("setonly/periods.csv")), unnamed(&dir.read("derived/periods.csv")), "periods.csv of base + override and of --set");
     let m = manifest(&dir, "derived");
     assert_eq!(m["scenarios"][0]["name"], "derived");
     assert_eq!(m["scenarios"][0]["description"], "The status quo with some exemption.");

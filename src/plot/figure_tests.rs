@@ -240,6 +240,28 @@ fn no_text_is_clipped_in_any_figure() {
     };
     check("heatmap_figure", |s| heatmap_figure(s, &heat(false)));
     check("heatmap_diverging", |s| heatmap_figure(s, &heat(true)));
+    let sweep_x: Vec<f64> = (0..7).map(f64::from).collect();
+    let sweep_panels: Vec<Panel> = ["s", "m", "formalism", "share_diligent", "output", "sanction_rate"]
+        .iter()
+        .map(|m| Panel { title: labels::metric_label(m), series: vec![series("mean, 95% interval", 7, 0.3, 0.2, &[4])] })
+        .map(|mut p| {
+            p.series[0].x = sweep_x.clone();
+            p
+        })
+        .collect();
+    check("sweep_status_quo_line", |s| {
+        panel_figure(
+            s,
+            &PanelFigure {
+                info: two_reps(&format!("End-of-run outcomes against {}", labels::label_of(LONG_PATH))),
+                x_label: labels::label_of(LONG_PATH),
+                panels: sweep_panels.clone(),
+                columns: 3,
+                x_reference: vec![RefLine { value: 2.0, label: format!("status quo, {} = 2", labels::label_of(LONG_PATH)) }],
+                ..PanelFigure::default()
+            },
+        )
+    });
     let params: Vec<String> = vec![LONG_PATH.into(), "regime.penalty".into(), "regime.exempt".into(), "learning.lambda".into()];
     let b = |m: f64| Bar { label: String::new(), mean: m, low: m * 0.6, high: m * 1.5 };
     check("sobol_figure", |s| {

@@ -59,7 +59,7 @@ pub fn paradox_figures(
         notes: vec![],
     };
     let classes = ClassSanctions {
-        info: info("Sanction rate by effort class: the more cadres do, the more they are sanctioned"),
+        info: info("Sanction rate by effort class: are those who do more sanctioned more often?"),
         x_label: "period (months)".into(),
         scenarios: series
             .iter()

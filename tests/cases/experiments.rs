@@ -21,6 +21,7 @@ const COMPARE_PLOTS: &[&str] = &[
     "sanctions_by_class",
     "blame_ratio",
     "differences",
+    "sanction_by_effort",
     "end_s",
     "end_formalism",
     "end_output",
@@ -270,8 +271,10 @@ fn merge(dir: &Dir, n: usize, prefix: &str, out: &str) -> String {
 fn compare_two_scenarios_writes_tables_plots_and_manifest() {
     let dir = Dir::new();
     let stdout = ok(&dir, &compare_args(&["status_quo_veto.toml", "due_diligence_exemption.toml"], "out", &[]));
-    let expected =
-        with_plots(&["comparison.csv", "comparison.md", "manifest.json", "runs.csv", "runs_window.csv", "timeseries.csv"], COMPARE_PLOTS);
+    let expected = with_plots(
+        &["comparison.csv", "comparison.md", "manifest.json", "runs.csv", "runs_window.csv", "sanction_by_effort.csv", "timeseries.csv"],
+        COMPARE_PLOTS,
+    );
     assert_files(&dir, "out", &expected);
 
     let md = dir.read("out/comparison.md");
@@ -737,7 +740,7 @@ fn plot_rerenders_the_plots_of_a_run() {
     let sq = scn("status_quo_veto.toml");
     ok(&dir, &small(&["run", &sq], "out"));
     let stdout = rerender_identically(&dir, "out");
-    eqnice!("re-rendered 8 plot files in out/plots\n", stdout);
+    eqnice!("re-rendered 10 plot files in out/plots\n", stdout);
     for f in ["plots/timeseries.png", "plots/timeseries.svg", "plots/shares.png", "plots/shares.svg", "plots/blame_ratio.png"] {
         assert!(dir.join(&format!("out/{f}")).is_file(), "{f} was not re-rendered");
     }

@@ -181,7 +181,9 @@ fn issue9_every_real_range_is_finite_and_listed() {
             assert!(max <= 1e6 && min >= -1e6, "{}: [{min}, {max}] lets values overflow in the model", s.path);
         }
         // `cadresim params` shows the same range as the messages.
-        let at = listing.find(&format!("  {} ", s.path)).unwrap_or_else(|| panic!("{} is not listed", s.path));
+        // Level fields are listed at the default level's concrete path (issue 12).
+        let shown = s.path.replace('*', cadresim::params::DEFAULT_LEVEL.0);
+        let at = listing.find(&format!("  {shown} ")).unwrap_or_else(|| panic!("{shown} is not listed"));
         assert!(listing[at..].lines().nth(1).is_some_and(|l| l.trim() == s.kind.allowed()), "{}", s.path);
     }
     assert!(!listing.contains("inf]") && !listing.contains("[-inf"), "the listing still shows an infinite bound");

@@ -3,6 +3,7 @@
 mod analysis;
 mod experiments;
 mod explore;
+mod figures;
 mod fuzz;
 mod hardening;
 mod integrity;
