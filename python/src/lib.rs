@@ -302,6 +302,17 @@ fn run(py: Python<'_>, scenario: &LoadedScenario, reps: u64, seed: u64, threads:
     Ok(d.into_any().unbind())
 }
 
+/// A column of factor values: the words of a categorical parameter (as the CSV files write
+/// them), numbers otherwise.
+fn factor_col(path: &str, values: impl Iterator<Item = f64>) -> Col {
+    use cadresim::analysis::design::{category_word, is_categorical};
+    if is_categorical(path) {
+        Col::S(values.map(|x| category_word(path, x).map(String::from).unwrap_or_else(|| x.to_string())).collect())
+    } else {
+        Col::F(values.collect())
+    }
+}
+
 /// The rows of an experiment as its rows file lays them out (`runs.csv`, `sweep.csv`,
 /// `sensitivity_runs.csv`).
 fn rows_frame(exp: &Experiment, rows: &[Row]) -> Frame {
@@ -316,7 +327,7 @@ fn rows_frame(exp: &Experiment, rows: &[Row]) -> Frame {
         f.push("window", Col::I(rows.iter().map(|r| i64::from(r.window)).collect()));
     }
     for (j, name) in exp.factors.iter().enumerate() {
-        f.push(name.clone(), Col::F(rows.iter().map(|r| exp.points[r.point].values[j]).collect()));
+        f.push(name.clone(), factor_col(name, rows.iter().map(|r| exp.points[r.point].values[j])));
     }
     f.metrics(rows.iter().map(|r| r.values.as_slice()));
     f
@@ -365,7 +376,7 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             let cells: Vec<(usize, usize)> = (0..r.means.len()).flat_map(|p| (0..METRICS.len()).map(move |k| (p, k))).collect();
             f.push("point", Col::I(cells.iter().map(|c| c.0 as i64).collect()));
             for (j, name) in r.factors.iter().enumerate() {
-                f.push(name.clone(), Col::F(cells.iter().map(|&(p, _)| r.values[p][j]).collect()));
+                f.push(name.clone(), factor_col(name, cells.iter().map(|&(p, _)| r.values[p][j])));
             }
             f.push("metric", Col::S(cells.iter().map(|c| METRICS[c.1].name.to_string()).collect()));
             f.summaries(cells.iter().map(|&(p, k)| &r.means[p][k]));
