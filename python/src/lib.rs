@@ -322,6 +322,17 @@ fn run(py: Python<'_>, scenario: &LoadedScenario, reps: u64, seed: u64, threads:
     Ok(d.into_any().unbind())
 }
 
+/// A column of factor values: the words of a categorical parameter (as the CSV files write
+/// them), numbers otherwise.
+fn factor_col(path: &str, values: impl Iterator<Item = f64>) -> Col {
+    use cadresim::analysis::design::{category_word, is_categorical};
+    if is_categorical(path) {
+        Col::S(values.map(|x| category_word(path, x).map(String::from).unwrap_or_else(|| x.to_string())).collect())
+    } else {
+        Col::F(values.collect())
+    }
+}
+
 /// The rows of an experiment as its rows files lay them out: the per-period rows (`window`
 /// false: `runs.csv`) or the end-of-window rows (`window` true: `runs_window.csv`, `sweep.csv`,
 /// `sensitivity_runs.csv`).
@@ -334,7 +345,7 @@ fn rows_frame(exp: &Experiment, rows: &[Row], window: bool) -> Frame {
     f.push("rep", Col::I(rows.iter().map(|r| r.rep as i64).collect()));
     if window {
         for (j, name) in exp.factors.iter().enumerate() {
-            f.push(name.clone(), Col::F(rows.iter().map(|r| exp.points[r.point].values[j]).collect()));
+            f.push(name.clone(), factor_col(name, rows.iter().map(|r| exp.points[r.point].values[j])));
         }
     } else {
         f.push("period", Col::I(rows.iter().map(|r| r.period as i64).collect()));
@@ -395,7 +406,7 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             f.push("scenario", Col::S(vec![base.clone(); cells.len()]));
             f.push("seed", Col::I(vec![seed; cells.len()]));
             for (j, name) in r.factors.iter().enumerate() {
-                f.push(name.clone(), Col::F(cells.iter().map(|&(p, _)| r.values[p][j]).collect()));
+                f.push(name.clone(), factor_col(name, cells.iter().map(|&(p, _)| r.values[p][j])));
             }
             f.push("metric", Col::S(cells.iter().map(|c| METRICS[c.1].name.to_string()).collect()));
             f.summaries(cells.iter().map(|&(p, k)| &r.means[p][k]));

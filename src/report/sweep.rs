@@ -295,7 +295,13 @@ impl SweepReport {
                             (format!("{} = {}", self.factors[1], word(1, *yb)), bars)
                         })
                         .collect();
-                    let title = format!("{} by {} and {} (end-of-run mean, 95% interval)", label_of(m), self.factors[0], self.factors[1]);
+                    let title = format!(
+                        "{} by {} and {} (end-of-run mean, 95% interval, {} replications)",
+                        label_of(m),
+                        self.factors[0],
+                        self.factors[1],
+                        self.reps
+                    );
                     plot::grouped_bars(&plot_path(staging, &format!("sweep_{m}"))?, &title, &label_of(m), &groups, &series)?;
                 }
             }

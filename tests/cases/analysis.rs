@@ -370,3 +370,19 @@ fn issue12_summaries_leave_undefined_values_out_and_count_the_rest() {
         assert_eq!(r[col("n")], "2", "{r:?}");
     }
 }
+
+#[test]
+fn issue12_a_killed_categorical_sweep_resumes_to_the_uninterrupted_result() {
+    let dir = Dir::new();
+    let vary = ["--vary", "regime.rule=veto,points", "--vary", "regime.penalty=0:8:15"];
+    let args = sweep_args(&vary, "out", &["--threads", "1"]);
+    let stopped = (0..5).any(|_| {
+        let _ = fs::remove_dir_all(dir.join("out"));
+        kill_midway(&dir, &args, "out")
+    });
+    assert!(stopped, "the sweep finished every time before it could be killed");
+    ok(&dir, &args);
+    ok(&dir, &sweep_args(&vary, "whole", &[]));
+    assert_same_files(&dir, "whole", "out");
+    assert_no_hidden_entries(&dir, "out");
+}

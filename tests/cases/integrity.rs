@@ -166,7 +166,7 @@ fn issue9_resume_and_plot_refuse_edited_rows() {
     .map(|s| s.to_string())
     .chain(SMALL.iter().map(|s| s.to_string()))
     .collect();
-    assert_eq!(dir.cmd().args(&args).output().code, Some(1));
+    assert_eq!(dir.cmd().args(&args).output().code, Some(2), "an undefined metric is a bad --metric for this design");
     let journal = dir.read("out/.sensitivity_runs.csv.partial");
     dir.create("out/.sensitivity_runs.csv.partial", &journal.replacen(",0.", ",7.", 1));
     let o = dir.cmd().args(&args).output();
