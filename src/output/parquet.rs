@@ -211,3 +211,21 @@ mod imp {
         r.headers().cloned().map_err(|e| Error::data(csv, Some(1), format!("cannot read the header: {e}")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_typed_by_name_and_by_the_registry() {
+        assert_eq!(column_type("scenario"), ColumnType::Text);
+        assert_eq!(column_type("seed"), ColumnType::UInt);
+        for c in ["point", "rep", "period", "county", "township", "cadre", "population.cadres"] {
+            assert_eq!(column_type(c), ColumnType::Int, "{c}");
+        }
+        for c in ["s", "blame_ratio", "regime.penalty", "mean"] {
+            assert_eq!(column_type(c), ColumnType::Float, "{c}");
+        }
+        assert_eq!(name_of("runs_window.csv"), "runs_window.parquet");
+    }
+}

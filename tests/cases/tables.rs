@@ -338,6 +338,7 @@ fn issue12_tables_load_with_pandas_polars_and_r_defaults() {
         let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         assert!(o.status.success(), "pandas/polars:\n{text}");
         assert!(text.contains("checked"), "{text}");
+        println!("pandas/polars: {}", text.trim());
     }
     if r_ready {
         dir.create("check.R", R_CHECK);
@@ -345,6 +346,7 @@ fn issue12_tables_load_with_pandas_polars_and_r_defaults() {
         let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
         assert!(o.status.success(), "R read.csv:\n{text}");
         assert!(text.contains("checked"), "{text}");
+        println!("R: {}", text.trim());
     }
 }
 
