@@ -13,7 +13,7 @@ run() { # label counties periods sets...
   local sets=(); for s in "$@"; do sets+=(--set "$s"); done
   for bin in "$OLD" "$NEW"; do
     /usr/bin/time -f "$label $bin %U %e" "$bin" run "$SC" --set population.counties="$c" --set population.periods="$per" \
-      --set output.window=12 ${sets[@]+"${sets[@]}"} --reps 1 --threads 1 --quiet > /dev/null
+      --set output.window=12 ${sets[@]+"${sets[@]}"} --reps 1 --threads 1 --quiet --no-save > /dev/null
   done
 }
 for r in 1 2 3; do run status_quo_100000 100 48; done

@@ -12,7 +12,7 @@ pub mod township;
 use rayon::prelude::*;
 
 use crate::metrics::Accum;
-use crate::model::outcome::{EffortLevel, ShockTables};
+use crate::model::outcome::{ActionLanes, EffortLevel, ShockTables};
 use crate::model::{ActionSet, Params};
 pub use township::{Cadre, CadreMonth, Scratch, Township};
 
@@ -27,6 +27,8 @@ pub struct Model {
     pub tables: ShockTables,
     /// The effort levels of [`ActionSet::levels`], with their cadre-independent factors.
     pub levels: Vec<EffortLevel>,
+    /// The per-action constants of the foregone payoffs, in vector lanes.
+    pub lanes: ActionLanes,
     /// The instruction set the period kernel runs on (results do not depend on it).
     isa: simd::Isa,
 }
@@ -36,8 +38,9 @@ impl Model {
     pub fn new(params: Params) -> Self {
         let actions = ActionSet::new(params.grid, params.materials, params.innovate);
         let tables = ShockTables::new(&params);
-        let levels = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&params, s, inn)).collect();
-        Model { params, actions, tables, levels, isa: simd::Isa::detect() }
+        let levels: Vec<EffortLevel> = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&params, s, inn)).collect();
+        let lanes = ActionLanes::new(&params, &actions, &levels);
+        Model { params, actions, tables, levels, lanes, isa: simd::Isa::detect() }
     }
 
     /// The instruction set the period kernel runs on: the widest this CPU has, unless chosen

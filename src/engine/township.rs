@@ -28,7 +28,8 @@ use crate::model::learning::{
     ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update, LANES,
 };
 use crate::model::outcome::{
-    fatigue_after, level_outcomes, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, Shocks, Traits, UtilityTerms,
+    fatigue_after, foregone_payoffs, level_outcomes, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, PromotionCut, Shocks,
+    Traits, UtilityTerms,
 };
 use crate::model::{LearningRule, Rule};
 
@@ -87,6 +88,10 @@ pub struct Scratch {
     logs: Vec<f64>,
     level_out: Vec<EffortOutcome>,
     level_work: Vec<f64>,
+    /// Each level's unexempted findings other than a shortfall ([`foregone_payoffs`]).
+    kept: Vec<f64>,
+    /// The same, per action.
+    kept_actions: Vec<f64>,
     /// Cadres whose logit choice is still to be made, with their uniforms.
     pending: Vec<(u32, f64)>,
     /// Working memory of [`logit_choice_lanes`], one row per action.
@@ -110,6 +115,8 @@ impl Scratch {
         self.pay.resize(stride(model.actions.len()), 0.0);
         self.level_out.resize(model.levels.len(), EffortOutcome::default());
         self.level_work.resize(stride(model.levels.len()), 0.0);
+        self.kept.resize(model.levels.len(), 0.0);
+        self.kept_actions.resize(model.lanes.padded_len(), 0.0);
         self.block.resize(model.actions.len(), [0.0; LANES]);
         self.ranking.clear();
     }
@@ -331,8 +338,6 @@ impl Township {
             } else {
                 scratch.ranking.get(slots - 1).copied()
             };
-            // Whether `score` would win a slot (given `slots > 0`).
-            let wins = |score: f64| cut.is_none_or(|(cs, ci)| score > cs || (score == cs && (i as u32) < ci));
             let promoted = pos < slots;
             let l = load(act.s, act.m, &sh);
             let f_next = fatigue_after(p, c.fatigue, l);
@@ -343,24 +348,24 @@ impl Township {
             let cadre = &mut self.cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    // Foregone payoffs, one effort level at a time: the outcomes of all levels
-                    // are computed together (their exponentials in vector lanes; the chosen
-                    // level's equals `e`), and the materials-independent part of a level's
-                    // judgement is shared by all its materials choices. The chosen action is
-                    // evaluated like the others (no unpredictable branch on it) and then given
-                    // its realised payoff.
-                    let can_win = c.block_left == 0 && slots > 0;
+                    // Foregone payoffs: the outcomes of all levels together (their
+                    // exponentials in vector lanes), then the judgements and utilities of all
+                    // actions in vector lanes. The chosen action is evaluated like the others
+                    // (no unpredictable branch on it) and then given its realised payoff.
+                    let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
                     level_outcomes(&model.levels, p, &traits, &sh, &mut scratch.level_out, &mut scratch.level_work, LANES);
-                    for (li, &ek) in scratch.level_out.iter().enumerate() {
-                        let lj = LevelJudge::new(p, &ek, &sh);
-                        let range = model.actions.level_actions(li);
-                        for (a, pay) in model.actions.actions[range.clone()].iter().zip(&mut scratch.pay[range]) {
-                            let jk = lj.judge(a.m);
-                            let lk = load(a.s, a.m, &sh);
-                            let pk = can_win && !jk.disqualified && wins(jk.score);
-                            *pay = terms.utility(ek.y, &jk, pk, lk, fatigue_after(p, c.fatigue, lk));
-                        }
-                    }
+                    foregone_payoffs(
+                        &model.lanes,
+                        p,
+                        &traits,
+                        &sh,
+                        c.fatigue,
+                        &pc,
+                        &scratch.level_out,
+                        &mut scratch.kept,
+                        &mut scratch.kept_actions,
+                        &mut scratch.pay,
+                    );
                     scratch.pay[chosen] = u;
                     ewa_update(attr, &mut cadre.experience, chosen, &scratch.pay, p.learning.phi, p.learning.rho, p.learning.delta);
                 }

@@ -346,6 +346,166 @@ pub fn level_outcomes(
     }
 }
 
+/// Number of `f64` lanes the foregone payoffs are computed in (one AVX-512 register, two AVX2
+/// or four SSE2 registers); the same as [`crate::model::learning::LANES`].
+pub const PAY_LANES: usize = 8;
+
+/// The per-action constants of the foregone payoffs, computed once per model and laid out as
+/// structure of arrays padded to whole [`PAY_LANES`] (the padding is action 0's, results unused),
+/// so that [`foregone_payoffs`] runs over every action of a cadre in vector lanes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionLanes {
+    /// Number of actions.
+    n: usize,
+    /// Effort level of each action.
+    level: Vec<usize>,
+    /// `s`.
+    s: Vec<f64>,
+    /// `m`.
+    m: Vec<f64>,
+    /// `s + m`, the first addition of [`load`].
+    s_plus_m: Vec<f64>,
+    /// `kappa * s`.
+    kappa_s: Vec<f64>,
+    /// `1 + iota*innovate`.
+    output_factor: Vec<f64>,
+    /// `s` meets the due-diligence threshold (a lane mask: all ones or all zeros).
+    diligent: Vec<u64>,
+}
+
+impl ActionLanes {
+    /// The lanes of `actions`, with the effort levels `levels` built from the same `p`.
+    pub fn new(p: &Params, actions: &super::ActionSet, levels: &[EffortLevel]) -> Self {
+        let n = actions.len();
+        let len = n.div_ceil(PAY_LANES) * PAY_LANES;
+        let at = |j: usize| actions.actions[if j < n { j } else { 0 }];
+        let level: Vec<usize> = (0..len).map(|j| at(j).level).collect();
+        ActionLanes {
+            n,
+            s: (0..len).map(|j| at(j).s).collect(),
+            m: (0..len).map(|j| at(j).m).collect(),
+            s_plus_m: (0..len).map(|j| at(j).s + at(j).m).collect(),
+            kappa_s: (0..len).map(|j| p.kappa * at(j).s).collect(),
+            output_factor: level.iter().map(|&l| levels[l].output_factor).collect(),
+            diligent: level.iter().map(|&l| mask(levels[l].diligent)).collect(),
+            level,
+        }
+    }
+
+    /// Length of the padded arrays (the number of actions rounded up to whole lanes).
+    pub fn padded_len(&self) -> usize {
+        self.s.len()
+    }
+}
+
+/// What a cadre's foregone payoffs need beyond its traits and shocks: its fatigue, whether it
+/// can be promoted at all, and the score it must beat (the promotion cut).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PromotionCut {
+    /// Eligible and there are slots.
+    pub can_win: bool,
+    /// The cut `(score, index)` to beat, if any (none: every eligible score wins).
+    pub cut: Option<(f64, u32)>,
+    /// The cadre's index in its township (ties at the cut go to the lower index).
+    pub index: u32,
+}
+
+/// The payoff of every action of one cadre under one period's shocks (the chosen action's
+/// included, as if it were foregone; the caller replaces it by the realised payoff), in `pay`
+/// (its padding beyond the number of actions is set to 0).
+///
+/// The judgements and utilities are those of [`LevelJudge::judge`] and [`UtilityTerms::utility`]
+/// operation for operation, written across the actions in [`PAY_LANES`] lanes: the integer
+/// findings as whole numbers in `f64` (exact), the regime, veto, tournament and bonus decisions as
+/// lane selections instead of branches. `levels_out` are the cadre's effort outcomes of every
+/// level ([`level_outcomes`]); `kept` is working memory of one entry per level, `kept_a` of one
+/// per action and padding ([`ActionLanes::padded_len`]).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn foregone_payoffs(
+    lanes: &ActionLanes,
+    p: &Params,
+    t: &Traits,
+    sh: &Shocks,
+    fatigue: f64,
+    cut: &PromotionCut,
+    levels_out: &[EffortOutcome],
+    kept: &mut [f64],
+    kept_a: &mut [f64],
+    pay: &mut [f64],
+) {
+    // Per level, the findings other than a shortfall that the review does not exempt (as
+    // LevelJudge::new counts them).
+    let review = sh.u_review < p.exempt;
+    let correct = sh.u_classify < p.review_accuracy;
+    for (k, e) in kept.iter_mut().zip(levels_out) {
+        let review_exempts = e.diligent && review;
+        let err_kept = if review_exempts && correct { 0 } else { e.errors };
+        let mis_kept = if review_exempts && !correct { 0 } else { sh.misconduct_found };
+        *k = f64::from(e.complaints + err_kept + mis_kept);
+    }
+    let shortfall_possible = sh.visits > 0 && sh.u_shortfall < p.shortfall_detect;
+    let veto = p.rule == Rule::Veto;
+    let (no_cut, cut_score, tie_wins) = match cut.cut {
+        None => (true, 0.0, false),
+        Some((cs, ci)) => (false, cs, cut.index < ci),
+    };
+    let terms = UtilityTerms::new(p, t, sh);
+    let (fat, decay, sustainable) = match p.fatigue {
+        Some(fp) => (true, fp.decay, fp.sustainable),
+        None => (false, 0.0, 0.0),
+    };
+    let len = lanes.padded_len();
+    let pay = &mut pay[..len];
+    // Decisions that are the same for every action, as lane masks (all ones or all zeros).
+    let veto = mask(veto);
+    let fat = mask(fat);
+    let review = mask(review);
+    let shortfall_possible = mask(shortfall_possible);
+    let no_cut = mask(no_cut);
+    let tie_wins = mask(tie_wins);
+    let can_win = mask(cut.can_win);
+    let bonus_on = mask(terms.bonus > 0.0);
+    // The per-level findings spread over the actions, then one loop over every action that the
+    // compiler vectorises (a loop of a runtime length is vectorised; one of a fixed 8 would be
+    // unrolled into scalar code first).
+    let kept_a = &mut kept_a[..len];
+    for (k, &l) in kept_a.iter_mut().zip(&lanes.level) {
+        *k = kept[l];
+    }
+    let (s, m, s_plus_m) = (&lanes.s[..len], &lanes.m[..len], &lanes.s_plus_m[..len]);
+    let (kappa_s, of, dil) = (&lanes.kappa_s[..len], &lanes.output_factor[..len], &lanes.diligent[..len]);
+    for j in 0..len {
+        // EffortLevel::outcome's output and satisfaction.
+        let y = t.ability * s[j] * of[j] + sh.eps_y;
+        let sat = y + sh.eta;
+        // LevelJudge::judge.
+        let z = m[j] + kappa_s[j] + sh.nu;
+        let raw = p.w_materials * z + p.w_output * y + p.w_satisfaction * sat;
+        let shortfall = shortfall_possible & mask(raw < p.pass_mark);
+        let sf_kept = shortfall & !(dil[j] & review);
+        let findings = kept_a[j] + f64::from_bits(sf_kept & 1.0f64.to_bits());
+        let hit = mask(findings > 0.0);
+        let points = p.penalty * findings;
+        let sanction = select_mask(veto, f64::from_bits(hit & p.penalty.to_bits()), points);
+        let score = select_mask(veto, raw, raw - points);
+        let disqualified = veto & hit;
+        // The tournament against the cut.
+        let wins = no_cut | mask(score > cut_score) | (mask(score == cut_score) & tie_wins);
+        let promoted = can_win & !disqualified & wins;
+        // UtilityTerms::utility.
+        let ld = s_plus_m[j] + sh.inspection_time;
+        let mut u = terms.psi * y - terms.loss_aversion * sanction - terms.half_cost * ld * ld + terms.misconduct;
+        u = select_mask(promoted, u + terms.prize, u);
+        let bonus = bonus_on & !disqualified & mask(score >= terms.bonus_mark);
+        u = select_mask(bonus, u + terms.bonus, u);
+        let f_next = decay * fatigue + (ld - sustainable).max(0.0);
+        u = select_mask(fat, u - terms.fatigue_cost * f_next, u);
+        pay[j] = u;
+    }
+    pay[lanes.n..].iter_mut().for_each(|x| *x = 0.0);
+}
+
 /// Verified complaints: `Poisson((c0 + c_a*s + c1*exp(-beta*sat))*verify)` through the inverse
 /// CDF at `u = (u, -ln u)`, with `base = c0 + c_a*s` computed once per effort level (with
 /// `c_a = 0` it is `c0` exactly, so scenarios without activity complaints keep their values).
@@ -517,6 +677,18 @@ pub fn bonus_paid(p: &Params, j: &Judgement) -> bool {
 #[inline(always)]
 fn select(c: bool, a: f64, b: f64) -> f64 {
     f64::from_bits(select_bits(c, a.to_bits(), b.to_bits()))
+}
+
+/// A lane mask: all ones for `true`, all zeros for `false`.
+#[inline(always)]
+fn mask(c: bool) -> u64 {
+    (c as u64).wrapping_neg()
+}
+
+/// `if m { a } else { b }` for a lane mask `m` ([`mask`]).
+#[inline(always)]
+fn select_mask(m: u64, a: f64, b: f64) -> f64 {
+    f64::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
 }
 
 #[inline(always)]
@@ -733,6 +905,59 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// Issue 11: the foregone payoffs in lanes equal the per-action judgement and utility.
+    #[test]
+    fn foregone_payoffs_in_lanes_equal_the_scalar_judgement_and_utility() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(17);
+        let base = params();
+        for case in 0..3000 {
+            let mut p = base.clone();
+            p.rule = if case % 2 == 0 { Rule::Veto } else { Rule::Points };
+            p.exempt = [0.0, 0.5, 1.0][case % 3];
+            p.review_accuracy = [1.0, 0.7][(case / 3) % 2];
+            p.w_satisfaction = [0.0, 0.6][(case / 2) % 2];
+            p.penalty = [2.0, 0.0, 0.7][(case / 5) % 3];
+            p.bonus = [0.0, 0.5][(case / 7) % 2];
+            p.bonus_mark = 0.4;
+            p.q = [0.03, 0.5][(case / 11) % 2];
+            p.shortfall_detect = [0.0, 1.0][(case / 13) % 2];
+            p.fatigue =
+                if case % 5 == 0 { Some(crate::model::Fatigue { sustainable: 0.6, decay: 0.8, cost: 0.5, limit: 1.0 }) } else { None };
+            p.misconduct_gain = 0.5;
+            let actions = crate::model::ActionSet::new([4, 10, 2][case % 3], true, case % 4 == 1);
+            let levels: Vec<EffortLevel> = actions.levels.iter().map(|&(s, inn)| EffortLevel::new(&p, s, inn)).collect();
+            let lanes = ActionLanes::new(&p, &actions, &levels);
+            let t = Traits { ability: 0.5 + rng.random::<f64>(), psi: rng.random::<f64>() * 0.4, corrupt: case % 4 == 0 };
+            let sh = ShockTables::new(&p).draw(&mut rng, &p, t.corrupt);
+            let fatigue = rng.random::<f64>();
+            // Cuts around the scores that occur, with ties, and no cut at all.
+            let cut = match case % 4 {
+                0 => None,
+                1 => Some((0.3, 5)),
+                2 => Some((rng.random::<f64>() - 0.2, 0)),
+                _ => Some((p.w_materials * (0.25 + p.kappa * 0.5 + sh.nu), 7)),
+            };
+            let pc = PromotionCut { can_win: case % 6 != 5, cut, index: (case % 9) as u32 };
+            let mut out = vec![EffortOutcome::default(); levels.len()];
+            level_outcomes(&levels, &p, &t, &sh, &mut out, &mut vec![0.0; levels.len().div_ceil(8) * 8], 8);
+            let len = lanes.padded_len();
+            let mut pay = vec![f64::NAN; len];
+            foregone_payoffs(&lanes, &p, &t, &sh, fatigue, &pc, &out, &mut vec![0.0; levels.len()], &mut vec![0.0; len], &mut pay);
+            let terms = UtilityTerms::new(&p, &t, &sh);
+            for (j, a) in actions.actions.iter().enumerate() {
+                let e = out[a.level];
+                let jk = LevelJudge::new(&p, &e, &sh).judge(a.m);
+                let wins = pc.cut.is_none_or(|(cs, ci)| jk.score > cs || (jk.score == cs && pc.index < ci));
+                let promoted = pc.can_win && !jk.disqualified && wins;
+                let l = load(a.s, a.m, &sh);
+                let want = terms.utility(e.y, &jk, promoted, l, fatigue_after(&p, fatigue, l));
+                assert_eq!(pay[j].to_bits(), want.to_bits(), "case {case} action {j}: {} vs {want}", pay[j]);
+            }
+            assert!(pay[actions.len()..].iter().all(|&x| x.to_bits() == 0), "padding must stay 0");
         }
     }
 
