@@ -351,6 +351,7 @@ pub fn rows_file(kind: ExperimentKind) -> &'static str {
         ExperimentKind::Compare => "runs.csv",
         ExperimentKind::Sweep => "sweep.csv",
         ExperimentKind::Sensitivity => "sensitivity_runs.csv",
+        ExperimentKind::Calibrate => "calibration_runs.csv",
     }
 }
 

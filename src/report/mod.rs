@@ -91,6 +91,8 @@ pub enum ExperimentReport {
     Sweep(sweep::SweepReport),
     /// A sensitivity analysis.
     Sensitivity(sensitivity::SensitivityReport),
+    /// A calibration.
+    Calibrate(Box<crate::calibrate::CalibrationReport>),
 }
 
 /// Accumulates rows into a report of the manifest's kind.
@@ -98,6 +100,7 @@ enum Builder<'m> {
     Compare(compare::Builder<'m>),
     Sweep(sweep::Builder<'m>),
     Sensitivity(sensitivity::Builder<'m>),
+    Calibrate(crate::calibrate::report::Builder<'m>),
 }
 
 impl<'m> Builder<'m> {
@@ -106,6 +109,7 @@ impl<'m> Builder<'m> {
             Details::Compare(_) => Builder::Compare(compare::Builder::new(m)),
             Details::Sweep(_) => Builder::Sweep(sweep::Builder::new(m)),
             Details::Sensitivity(d) => Builder::Sensitivity(sensitivity::Builder::new(m, d)),
+            Details::Calibrate(d) => Builder::Calibrate(crate::calibrate::report::Builder::new(m, d)),
         }
     }
 
@@ -114,6 +118,7 @@ impl<'m> Builder<'m> {
             Builder::Compare(b) => b.push(row),
             Builder::Sweep(b) => b.push(row),
             Builder::Sensitivity(b) => b.push(row),
+            Builder::Calibrate(b) => b.push(row),
         }
     }
 
@@ -122,6 +127,7 @@ impl<'m> Builder<'m> {
             Builder::Compare(b) => ExperimentReport::Compare(b.finish()),
             Builder::Sweep(b) => ExperimentReport::Sweep(b.finish()),
             Builder::Sensitivity(b) => ExperimentReport::Sensitivity(b.finish()?),
+            Builder::Calibrate(b) => ExperimentReport::Calibrate(Box::new(b.finish()?)),
         })
     }
 }
@@ -158,6 +164,7 @@ pub fn write_tables(report: &ExperimentReport, m: &ExperimentManifest, staging: 
             staging.write("sensitivity_design.csv", r.design_csv(m).as_bytes())?;
             staging.write("sensitivity_indices.csv", r.indices_csv().as_bytes())?;
         }
+        ExperimentReport::Calibrate(r) => r.write_tables(staging)?,
     }
     Ok(())
 }
@@ -168,6 +175,7 @@ pub fn render_figures(report: &ExperimentReport, m: &ExperimentManifest, staging
         ExperimentReport::Compare(r) => r.figures(staging),
         ExperimentReport::Sweep(r) => r.figures(staging),
         ExperimentReport::Sensitivity(r) => r.figure(m, staging),
+        ExperimentReport::Calibrate(r) => r.figures(staging),
     }
 }
 
@@ -177,6 +185,7 @@ pub fn text(report: &ExperimentReport) -> String {
         ExperimentReport::Compare(r) => format!("\n{}\n", r.markdown()),
         ExperimentReport::Sweep(r) => r.text(),
         ExperimentReport::Sensitivity(r) => r.text(),
+        ExperimentReport::Calibrate(r) => r.text(),
     }
 }
 
@@ -199,6 +208,9 @@ pub fn expected_files(m: &ExperimentManifest) -> Vec<String> {
         Details::Compare(_) => ["runs.csv", "timeseries.csv", "comparison.csv", "comparison.md"].map(String::from).to_vec(),
         Details::Sweep(_) => vec!["sweep.csv".to_string(), "sweep_summary.csv".to_string()],
         Details::Sensitivity(_) => ["sensitivity_runs.csv", "sensitivity_design.csv", "sensitivity_indices.csv"].map(String::from).to_vec(),
+        Details::Calibrate(_) => {
+            std::iter::once(crate::calibrate::ROWS_FILE).chain(crate::calibrate::TABLES.iter().copied()).map(String::from).collect()
+        }
     };
     for stem in plot_stems(m) {
         f.push(format!("plots/{stem}.png"));
@@ -221,6 +233,7 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
         Details::Sweep(d) if m.factors.len() == 2 && d.design == "grid" => PLOT_METRICS.iter().map(|m| format!("heatmap_{m}")).collect(),
         Details::Sweep(_) => vec![],
         Details::Sensitivity(_) => vec!["sensitivity".to_string()],
+        Details::Calibrate(_) => crate::calibrate::PLOTS.iter().map(|s| s.to_string()).collect(),
     }
 }
 

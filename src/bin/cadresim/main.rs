@@ -84,6 +84,7 @@ fn dispatch(command: &Command, out: &mut Out) -> Result<(), Failure> {
         Command::Compare(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sweep(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Sensitivity(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
+        Command::Calibrate(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Merge { dirs, out: dir, force } => {
             let (report, dir) = commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None })?;
             out.print(&report::text(&report))?;
