@@ -1,5 +1,6 @@
 //! Integration tests grouped by topic, one file each.
 
+mod calibrate;
 mod experiments;
 mod explore;
 mod fuzz;
