@@ -155,6 +155,7 @@ pub fn run_all(settings: &Settings, progress: &dyn Progress) -> Result<Vec<Check
     logit(&r, &mut checks)?;
     veto(&r, &mut checks)?;
     multitask(&r, &mut checks)?;
+    activity_complaints(&r, &mut checks)?;
     reproducibility(&r, &mut checks)?;
     patterns(&r, &mut checks)?;
     Ok(checks)
@@ -266,7 +267,7 @@ fn veto(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: "Veto threshold".into(),
             what: format!("penalty at which diligent cadres switch to idleness, exempt = {exempt}"),
             expected: format!("{expected:.4}"),
-            source: "B / ((1 - exempt) V(1) - V(0)), V(s) = 1 - exp(-qD(b0 + b1 s)) (MODEL.md)".into(),
+            source: "B / ((1 - exempt) V(1) - V(0)), V(s) = 1 - exp(-qD(b0 + b1 s)) (ODD 1.2)".into(),
             measured: fmt_summary(&crossing, 4),
             tolerance: format!("±{tol:.4} (99% t × SE)"),
             pass: (crossing.mean - expected).abs() <= tol,
@@ -283,7 +284,7 @@ fn veto(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: "Veto threshold".into(),
             what: format!("diligent share at penalty {pen}, no exemption, lambda = {}", p.learning.lambda),
             expected: format!("{expected:.4}"),
-            source: "1 / (1 + exp(-λ (B - penalty (V(1) - V(0))))) (MODEL.md)".into(),
+            source: "1 / (1 + exp(-λ (B - penalty (V(1) - V(0))))) (ODD 1.2)".into(),
             measured: fmt_summary(&share, 4),
             tolerance: format!("±{tol:.4} (99% t × SE)"),
             pass: (share.mean - expected).abs() <= tol,
@@ -345,6 +346,39 @@ fn multitask(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             measured: format!("{:+.4} [{:+.4}, {:+.4}]", d.mean, d.mean - half, d.mean + half),
             tolerance: format!("99% paired interval, {reps} replications"),
             pass: if sign < 0.0 { d.mean + half < 0.0 } else { d.mean - half > 0.0 },
+        });
+    }
+    Ok(())
+}
+
+/// Complaints driven by activity (ODD 7.4, choice 29): every cadre of the verification scenario
+/// settles at `s = 1`, so verified complaints are `Poisson(c_a * v)` per cadre-period, and twice
+/// `c_a` gives twice the count. Exact in expectation; the SE is the Poisson one of the draws.
+fn activity_complaints(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
+    let reps: u64 = if r.settings.quick { 2 } else { 6 };
+    let file = "verify/activity_complaints.toml";
+    for factor in [1.0, 2.0] {
+        let base = r.scenario(file, &[])?.params()?.c_activity;
+        let s = r.scenario(file, &[("complaints.activity", (factor * base).to_string())])?;
+        let p = s.params()?;
+        let draws = (p.total_cadres() * p.window) as f64 * reps as f64;
+        let values = r.window(&s, reps)?;
+        let at_one = Summary::of(column(&values, "s"));
+        let measured = Summary::of(column(&values, "complaints"));
+        let expected = p.c_activity * p.verify * 1.0;
+        // Given s = 1 for every cadre-period, the counts are independent Poisson draws.
+        let tol = 3.9 * (expected / draws).sqrt();
+        out.push(Check {
+            group: "Activity complaints".into(),
+            what: format!(
+                "verified complaints per cadre-period at s = 1, c_a = {}, v = {} (mean s = {:.6})",
+                p.c_activity, p.verify, at_one.mean
+            ),
+            expected: format!("{expected:.5}"),
+            source: "E[C] = (c0 + c_a s + c1 e^(-beta sat)) v with c0 = c1 = 0, s = 1 (ODD 7.4)".into(),
+            measured: format!("{:.5}", measured.mean),
+            tolerance: format!("±{tol:.5} (3.9 × Poisson SE, {draws} draws; mean s must be 1)"),
+            pass: at_one.mean == 1.0 && (measured.mean - expected).abs() <= tol,
         });
     }
     Ok(())
@@ -412,7 +446,7 @@ fn patterns(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
             group: group.into(),
             what,
             expected: if sign > 0.0 { "> 0".into() } else { "< 0".into() },
-            source: "field study pattern (MODEL.md)".into(),
+            source: "field study pattern (ODD 1.2)".into(),
             measured: format!("{:+.4} [{:+.4}, {:+.4}]", d.mean, d.mean - half, d.mean + half),
             tolerance: format!("99% paired interval, {reps} replications"),
             pass,
@@ -436,7 +470,7 @@ fn patterns(r: &Runner, out: &mut Vec<Check>) -> Result<(), VerifyError> {
         group: "The more you do, the more you are blamed".into(),
         what: "blame ratio (sanction rate diligent / avoiders), penalty 8".into(),
         expected: "> 1".into(),
-        source: "field study pattern (MODEL.md)".into(),
+        source: "field study pattern (ODD 1.2)".into(),
         measured: fmt_summary(&ratio, 3),
         tolerance: format!("99% interval above 1, {reps} replications"),
         pass: ratio.mean - half > 1.0,
@@ -462,10 +496,10 @@ pub fn text_report(checks: &[Check]) -> String {
     out
 }
 
-/// Known results of MODEL.md that the engine cannot check, stated in the report.
+/// Known results of the model's design that the engine cannot check, stated in the report.
 const NOT_COVERED: &str = "## Not covered
 
-MODEL.md also lists the inspection game (Tsebelis 1989): in its mixed equilibrium the violation rate depends on the \
+The model's design also names the inspection game (Tsebelis 1989): in its mixed equilibrium the violation rate depends on the \
 inspector's cost and reward, not on the penalty. cadresim's inspectors are not agents (inspection rates are scenario \
 parameters), so the engine has no counterpart of that result and it is not checked here.
 ";
@@ -486,7 +520,7 @@ the swept parameter; expected values are computed from their formulas in `src/ve
     let _ = writeln!(
         out,
         "**Tolerances.** Analytic cases: `allowance + z × SE`, where the allowance is the documented approximation error of the method \
-(3% for learning dynamics versus a Nash equilibrium, as MODEL.md states for an independent implementation; zero where the formula \
+(3% for learning dynamics versus a Nash equilibrium, as the model's design allows for an independent implementation; zero where the formula \
 is exact), SE is the standard error across replications (the exact binomial SE for the logit case, where draws are independent), \
 and z is the two-sided 99% critical value of Student's t for the replications used (3.9 for the binomial case). Patterns: the 99% \
 interval of the paired difference (same seeds, common random numbers) must lie on the predicted side. Intervals shown are 99%.\n"
