@@ -77,7 +77,7 @@ impl<'m> Builder<'m> {
             effects.push(metrics::metric(e).map(|_| metrics::index(e)).ok_or_else(|| bad(format!("unknown effect metric `{e}`")))?);
         }
         let ns = d.scenarios.len().max(1);
-        if self.m.points.len() % ns != 0 {
+        if !self.m.points.len().is_multiple_of(ns) {
             return Err(bad(format!("{} experiment points are not a whole number of {} scenarios", self.m.points.len(), ns)));
         }
         let reps = self.m.reps as usize;
