@@ -69,7 +69,8 @@ impl Figure for Pairs<'_> {
         let cells = area.split_evenly((k, k));
         let accent = series_color(0);
         let cell_px = side as f64 / k as f64;
-        let radius = (cell_px / 45.0).clamp(2.0, 7.0) as i32;
+        // Small markers: hundreds of points share a panel of 150 px or so.
+        let radius = (cell_px / 70.0).clamp(1.5, 5.0).round() as i32;
         for (idx, cell) in cells.iter().enumerate() {
             let (r, c) = (idx / k, idx % k);
             let (cw, ch) = cell.dim_in_pixel();
@@ -120,7 +121,7 @@ impl Figure for Pairs<'_> {
                     .iter()
                     .zip(&f.accepted)
                     .filter(|(p, a)| **a && ok(p))
-                    .map(|(p, _)| Circle::new(at(p), radius + 1, accent.filled())),
+                    .map(|(p, _)| Circle::new(at(p), radius + 2, accent.filled())),
             )?;
         }
         Ok(())
