@@ -390,7 +390,7 @@ impl CalibrationReport {
                 window: Some(format!("last {} of {} periods", self.window, self.periods)),
                 interval: crate::plot::Interval::None,
                 notes: vec![format!(
-                    "{} design of {} points; patterns judged by {}% paired t-intervals across replications",
+                    "the panel in row i and column j plots parameter i (up) against parameter j (across), each over its range; {} design of {} points; patterns judged by {}% paired t-intervals across replications",
                     self.details.design,
                     a.points,
                     100.0 * self.details.level

@@ -203,7 +203,9 @@ fn assert_same_files(dir: &Dir, a: &str, b: &str) {
 fn calibrate_end_to_end_writes_every_table_the_report_and_the_pair_plot() {
     let dir = Dir::new();
     let file = patterns(&dir);
-    let stdout = dir.cmd().args(calibrate_args(&file, "out", &["--effects", "s,formalism"])).stdout();
+    // A reform the patterns do not mention joins the effects table.
+    let mass = format!("mass={}", scenario("mass_satisfaction.toml").display());
+    let stdout = dir.cmd().args(calibrate_args(&file, "out", &["--effects", "s,formalism", "--scenario", &mass])).stdout();
     assert!(stdout.contains("calibration: ") && stdout.contains("points accepted"), "{stdout}");
     assert_eq!(dir.list("out"), calibration_files());
     let png = dir.read_bytes("out/plots/pairs.png");
@@ -228,8 +230,9 @@ fn calibrate_end_to_end_writes_every_table_the_report_and_the_pair_plot() {
     assert!(magnitude.contains(",6,6,0,0,0,"), "{magnitude}");
     // Effects: one row per reform scenario and effect metric.
     let effects = dir.read("out/calibration_effects.csv");
-    assert_eq!(effects.lines().count(), 1 + 2 * 2, "{effects}");
+    assert_eq!(effects.lines().count(), 1 + 3 * 2, "{effects}");
     assert!(effects.lines().nth(1).unwrap_or("").starts_with("none,sq,s,"), "{effects}");
+    assert!(effects.lines().nth(6).unwrap_or("").starts_with("mass,sq,formalism,"), "{effects}");
     let md = dir.read("out/calibration.md");
     assert!(md.contains("## Binding pattern") && md.contains("## Accepted region") && md.contains("`s(dd) > s(sq)`"), "{md}");
     let manifest = dir.read("out/manifest.json");
@@ -369,6 +372,9 @@ fn bad_input_calibrate_options_are_refused_before_anything_runs() {
     assert!(e.contains("--effects nonsense") && e.contains("unknown metric"), "{e}");
     let e = dir.cmd().args(calibrate_args(&file, "out", &["--param", "inspection.levels.county.rate=0:1"])).stderr_with_code(2);
     assert!(e.contains("no scenario has this inspection level") && e.contains("merged"), "{e}");
+    let sq = format!("sq={}", scenario("status_quo_veto.toml").display());
+    let e = dir.cmd().args(calibrate_args(&file, "out", &["--scenario", &sq])).stderr_with_code(2);
+    assert!(e.contains("--scenario sq") && e.contains("already named"), "{e}");
     let e = dir.cmd().args(calibrate_args("missing.toml", "out", &[])).stderr_with_code(2);
     assert!(e.contains("missing.toml") && e.contains("cannot read the pattern file"), "{e}");
     assert!(!dir.join("out").exists());
