@@ -502,12 +502,17 @@ impl CalibrateSpec {
             }
         }
         let mut bases = Vec::new();
+        // An inspection level's parameter (override or design value) applies to the scenarios
+        // that have that level: setting it elsewhere would add a level to them. Every other
+        // parameter applies to every scenario.
+        let level_of =
+            |path: &str| path.strip_prefix(crate::params::LEVEL_PREFIX).and_then(|r| r.split_once('.')).map(|(l, _)| l.to_string());
         for (name, path) in &file.scenarios {
-            let spec = ScenarioSpec {
-                source: ScenarioSource::File(path.clone()),
-                overrides: self.overrides.clone(),
-                override_label: self.override_label.clone(),
-            };
+            let plain = ScenarioSpec::file(path.clone()).load()?;
+            let levels = plain.resolved.level_names();
+            let overrides: Vec<(String, String)> =
+                self.overrides.iter().filter(|(p, _)| level_of(p).is_none_or(|l| levels.contains(&l))).cloned().collect();
+            let spec = ScenarioSpec { source: ScenarioSource::File(path.clone()), overrides, override_label: self.override_label.clone() };
             let s = spec.load()?;
             let m = Model::new(s.params()?);
             bases.push((name.clone(), s, m.params.periods, m.params.window));
@@ -548,10 +553,6 @@ impl CalibrateSpec {
                 .into());
             }
         }
-        // An inspection level's parameter applies to the scenarios that have that level (setting
-        // it elsewhere would add a level); every other parameter applies to every scenario.
-        let level_of =
-            |path: &str| path.strip_prefix(crate::params::LEVEL_PREFIX).and_then(|r| r.split_once('.')).map(|(l, _)| l.to_string());
         let applies: Vec<Vec<bool>> = bases
             .iter()
             .map(|(_, s, _, _)| {

@@ -379,3 +379,49 @@ fn bad_input_calibrate_options_are_refused_before_anything_runs() {
     assert!(e.contains("missing.toml") && e.contains("cannot read the pattern file"), "{e}");
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn an_inspection_level_parameter_is_set_only_where_that_level_exists() {
+    use cadresim::params::Value;
+    use cadresim::spec::{CalibrateSpec, CalibrationDesign, Runs};
+    let dir = Dir::new();
+    let text = format!(
+        "[scenarios]\nsq = \"{}\"\nmulti = \"{}\"\n[[pattern]]\nname = \"p\"\nfinding = \"F2\"\ndoc = \"d\"\ncondition = \"load(multi) > load(sq)\"\n",
+        scenario("status_quo_veto.toml").display(),
+        scenario("multi_level_inspection.toml").display()
+    );
+    dir.create("p.toml", &text);
+    let spec = CalibrateSpec {
+        patterns: dir.join("p.toml"),
+        extra_scenarios: vec![],
+        overrides: vec![("inspection.levels.merged.detect".into(), "0.25".into()), ("population.townships".into(), "2".into())],
+        override_label: "--set".into(),
+        params: cadresim::spec::parse_factors(
+            "param",
+            &["inspection.levels.merged.rate=0.1:0.2".into(), "errors.q=0.01:0.02".into()],
+            false,
+        )
+        .expect("factors"),
+        design: CalibrationDesign::Lhs,
+        samples: 3,
+        effects: vec!["s".into()],
+        runs: Runs { reps: 2, seed: 1, threads: Some(1) },
+    };
+    let exp = spec.prepare().expect("the calibration is prepared");
+    assert_eq!(exp.points.len(), 6, "3 design points x 2 scenarios");
+    for pair in exp.points.chunks(2) {
+        let (sq, multi) = (&pair[0].scenario.resolved, &pair[1].scenario.resolved);
+        assert_eq!(sq.get("inspection.levels.merged.detect"), Some(&Value::Float(0.25)));
+        let Some(Value::Float(rate)) = sq.get("inspection.levels.merged.rate") else { panic!("no merged rate in the status quo") };
+        assert!((0.1..=0.2).contains(rate), "merged rate {rate}");
+        assert!(
+            !multi.level_names().contains(&"merged".to_string()),
+            "the multi-level scenario gained a merged level: {:?}",
+            multi.level_names()
+        );
+        assert_eq!(multi.level_names().len(), 6);
+        // Every other parameter is set in both.
+        assert_eq!(sq.get("errors.q"), multi.get("errors.q"));
+        assert_eq!(multi.get("population.townships"), Some(&Value::Int(2)));
+    }
+}

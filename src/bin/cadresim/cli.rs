@@ -219,7 +219,8 @@ pub struct CalibrateArgs {
     /// Pattern file (TOML): `[scenarios]` and `[[pattern]]`s; scenario paths are relative to it.
     #[arg(long)]
     pub patterns: PathBuf,
-    /// A calibrated parameter and its range: `PATH=LO:HI` (repeatable); set in every scenario.
+    /// A calibrated parameter and its range: `PATH=LO:HI` (repeatable); set in every scenario
+    /// (an inspection level's parameter, like its `--set`, only where that level exists).
     #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
     pub params: Vec<String>,
     /// Design points.
