@@ -27,6 +27,7 @@
 
 pub mod analysis;
 pub mod build_info;
+pub mod calibrate;
 pub mod commands;
 pub mod engine;
 pub mod error;
@@ -70,7 +71,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["output"],
     &["experiment"],
-    &["report"],
+    &["report", "calibrate"],
     &["spec", "verify"],
     &["commands"],
 ];

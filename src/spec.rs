@@ -527,6 +527,198 @@ impl ReanalysisSpec {
     }
 }
 
+// ---- calibrate (issue 15) ----
+
+/// How `calibrate` samples the parameter box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalibrationDesign {
+    /// A scrambled Sobol' sequence (seeded).
+    Sobol,
+    /// A Latin hypercube (seeded).
+    Lhs,
+}
+
+/// `calibrate`: the scenarios of a pattern file at every point of a design over parameter
+/// ranges, common random numbers across scenarios, patterns judged per point.
+#[derive(Debug, Clone)]
+pub struct CalibrateSpec {
+    /// The pattern file (its `[scenarios]` paths are relative to it).
+    pub patterns: PathBuf,
+    /// Further `(name, file)` scenarios the patterns need not mention (reforms whose effects to
+    /// summarise).
+    pub extra_scenarios: Vec<(String, PathBuf)>,
+    /// `(path, value)` overrides applied to every scenario before the design's values (e.g. a
+    /// smaller population).
+    pub overrides: Vec<(String, String)>,
+    /// How overrides are named in messages (the CLI says `--set`).
+    pub override_label: String,
+    /// The parameters and their ranges (no steps); each point sets them in every scenario.
+    pub params: Vec<Factor>,
+    /// The design.
+    pub design: CalibrationDesign,
+    /// Design points.
+    pub samples: usize,
+    /// Metrics whose reform effects are summarised over the accepted region.
+    pub effects: Vec<String>,
+    /// Replications (at least 2: intervals need them), seed, threads.
+    pub runs: Runs,
+}
+
+impl CalibrateSpec {
+    /// Reads the pattern file and checks it (every error before anything runs).
+    pub fn pattern_file(&self) -> Result<crate::calibrate::PatternFile, Error> {
+        let mut f = crate::calibrate::PatternFile::load(&self.patterns)?;
+        for (name, path) in &self.extra_scenarios {
+            if !crate::calibrate::pattern::valid_name(name) {
+                return Err(
+                    SpecError::new("scenario", Some(format!("{name}={}", path.display())), "a scenario name is [a-z][a-z0-9_]*").into()
+                );
+            }
+            if f.scenarios.iter().any(|(n, _)| n == name) {
+                return Err(SpecError::new("scenario", Some(name.clone()), "is already named in the pattern file's [scenarios]").into());
+            }
+            f.scenarios.push((name.clone(), path.clone()));
+        }
+        Ok(f)
+    }
+
+    /// Checks the fields, loads every scenario and builds the experiment: design point `d`,
+    /// scenario `k` is experiment point `d * scenarios + k`, and replication `r` of every
+    /// scenario and point uses the same random streams.
+    pub fn prepare(&self) -> Result<Experiment, Error> {
+        self.runs.check()?;
+        if self.runs.reps < 2 {
+            return Err(SpecError::new(
+                "reps",
+                Some(self.runs.reps.to_string()),
+                "a calibration needs at least 2 replications: patterns are judged by intervals across them",
+            )
+            .into());
+        }
+        let file = self.pattern_file()?;
+        if self.params.is_empty() {
+            return Err(SpecError::new("param", None, "name at least one parameter and its range, e.g. {param} errors.q=0.01:0.1").into());
+        }
+        check_factors("param", &self.params, false, "each parameter may be named once")?;
+        if self.samples == 0 || self.samples > MAX_POINTS {
+            return Err(SpecError::new("samples", Some(self.samples.to_string()), format!("expected 1 to {MAX_POINTS}")).into());
+        }
+        for e in &self.effects {
+            if metrics::metric(e).is_none() {
+                return Err(SpecError::new("effects", Some(e.clone()), metrics::unknown_metric(e)).into());
+            }
+        }
+        let mut bases = Vec::new();
+        // An inspection level's parameter (override or design value) applies to the scenarios
+        // that have that level: setting it elsewhere would add a level to them. Every other
+        // parameter applies to every scenario.
+        let level_of =
+            |path: &str| path.strip_prefix(crate::params::LEVEL_PREFIX).and_then(|r| r.split_once('.')).map(|(l, _)| l.to_string());
+        for (name, path) in &file.scenarios {
+            let plain = ScenarioSpec::file(path.clone()).load()?;
+            let levels = plain.resolved.level_names();
+            let overrides: Vec<(String, String)> =
+                self.overrides.iter().filter(|(p, _)| level_of(p).is_none_or(|l| levels.contains(&l))).cloned().collect();
+            let spec = ScenarioSpec { source: ScenarioSource::File(path.clone()), overrides, override_label: self.override_label.clone() };
+            let s = spec.load()?;
+            let m = Model::new(s.params()?);
+            bases.push((name.clone(), s, m.params.periods, m.params.window));
+        }
+        if let Some(((n0, _, p0, w0), rest)) = bases.split_first() {
+            if let Some((n, _, p, w)) = rest.iter().find(|(_, _, p, w)| (p, w) != (p0, w0)) {
+                return Err(SpecError::about(
+                    "patterns",
+                    format!("{}: scenario {n} has {p} periods (window {w}) but {n0} has {p0} (window {w0}); the scenarios of a calibration need the same periods and window", file.path.display()),
+                )
+                .into());
+            }
+        }
+        let k = self.params.len();
+        let unit = match self.design {
+            CalibrationDesign::Sobol => crate::analysis::sobol_seq::sobol_points(self.samples, k, self.runs.seed)
+                .map_err(|e| SpecError::new("samples", Some(self.samples.to_string()), e.to_string()))?,
+            CalibrationDesign::Lhs => {
+                let unit: Vec<Factor> = self.params.iter().map(|f| Factor { lo: 0.0, hi: 1.0, integer: false, ..f.clone() }).collect();
+                latin_hypercube(&unit, self.samples, self.runs.seed)
+            }
+        };
+        let values: Vec<Vec<f64>> = unit.iter().map(|u| self.params.iter().zip(u).map(|(f, &x)| f.at(x)).collect()).collect();
+        let need = (values.len() as u64).saturating_mul(bases.len() as u64).saturating_mul(POINT_BYTES);
+        if let Some(available) = crate::resources::available_memory() {
+            if need > available / 2 {
+                return Err(SpecError::new(
+                    "samples",
+                    Some(self.samples.to_string()),
+                    format!(
+                        "{} points x {} scenarios need about {} of memory to hold but only {} is available; use fewer",
+                        values.len(),
+                        bases.len(),
+                        crate::resources::bytes(need),
+                        crate::resources::bytes(available)
+                    ),
+                )
+                .into());
+            }
+        }
+        let applies: Vec<Vec<bool>> = bases
+            .iter()
+            .map(|(_, s, _, _)| {
+                let levels = s.resolved.level_names();
+                self.params.iter().map(|f| level_of(&f.path).is_none_or(|l| levels.contains(&l))).collect()
+            })
+            .collect();
+        if let Some(j) = (0..k).find(|&j| applies.iter().all(|a| !a[j])) {
+            let names: Vec<String> = bases.iter().flat_map(|(_, s, _, _)| s.resolved.level_names()).collect();
+            return Err(SpecError::new(
+                "param",
+                Some(self.params[j].text(false)),
+                format!("no scenario has this inspection level; their levels are {}", names.join(", ")),
+            )
+            .into());
+        }
+        let mut points = Vec::with_capacity(values.len() * bases.len());
+        for (i, v) in values.iter().enumerate() {
+            for (b, (name, base, _, _)) in bases.iter().enumerate() {
+                let pairs: Vec<(String, f64)> =
+                    self.params.iter().zip(v).zip(&applies[b]).filter(|(_, a)| **a).map(|((f, x), _)| (f.path.clone(), *x)).collect();
+                let mut s = base.clone();
+                s.apply_numeric(&pairs, &format!("design point {i}"))?;
+                let model = Model::new(s.params()?);
+                points.push(Point { label: name.clone(), values: v.clone(), scenario: s, model });
+            }
+        }
+        let details = crate::output::manifest::CalibrateDetails {
+            patterns_file: self.patterns.display().to_string(),
+            design: match self.design {
+                CalibrationDesign::Sobol => "sobol".into(),
+                CalibrationDesign::Lhs => "lhs".into(),
+            },
+            samples: self.samples,
+            bounds: self.params.iter().map(|f| [f.lo, f.hi]).collect(),
+            level: file.level,
+            scenarios: file.scenarios.iter().map(|(n, _)| n.clone()).collect(),
+            patterns: file
+                .patterns
+                .iter()
+                .map(|p| crate::output::manifest::CalibratePattern {
+                    name: p.name.clone(),
+                    finding: p.finding.clone(),
+                    doc: p.doc.clone(),
+                    condition: p.text.clone(),
+                })
+                .collect(),
+            effects: self.effects.clone(),
+        };
+        Ok(Experiment::new(
+            self.params.iter().map(|f| f.path.clone()).collect(),
+            points,
+            self.runs,
+            Record::Window,
+            Details::Calibrate(details),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

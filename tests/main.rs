@@ -582,7 +582,11 @@ fn base_scenario_values_are_inherited_and_overridden() {
         "parameters of base + override and of --set"
     );
     assert!(dir.read("derived/scenario.toml").starts_with("name = \"derived\"\ndescription = \"The status quo with some exemption.\"\n"));
-    eqnice!(unnamed(&dir.read("setonly/periods.csv")), unnamed(&dir.read("derived/periods.csv")), "periods.csv of base + override and of --set");
+    eqnice!(
+        unnamed(&dir.read("setonly/periods.csv")),
+        unnamed(&dir.read("derived/periods.csv")),
+        "periods.csv of base + override and of --set"
+    );
     let m = manifest(&dir, "derived");
     assert_eq!(m["scenarios"][0]["name"], "derived");
     assert_eq!(m["scenarios"][0]["description"], "The status quo with some exemption.");

@@ -469,6 +469,8 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             d.set_item("indices", ix.into_py(py)?)?;
             d.set_item("s2", s2.map(|f| f.into_py(py)).transpose()?)?;
         }
+        // The Python package has no calibrate entry point yet; its report is the Markdown.
+        ExperimentReport::Calibrate(r) => d.set_item("markdown", r.markdown())?,
     }
     Ok(d.into_any().unbind())
 }

@@ -247,6 +247,10 @@ impl Experiment {
                 let ranges: Vec<String> = self.factors.iter().zip(&d.bounds).map(|(f, b)| format!("{f}={}:{}", b[0], b[1])).collect();
                 format!("sensitivity ({}, {} samples) of {name} over {}", d.method, d.samples, ranges.join(" "))
             }
+            Details::Calibrate(d) => {
+                let ranges: Vec<String> = self.factors.iter().zip(&d.bounds).map(|(f, b)| format!("{f}={}:{}", b[0], b[1])).collect();
+                format!("calibration ({}, {} samples) of {} over {}", d.design, d.samples, d.scenarios.join(", "), ranges.join(" "))
+            }
         };
         format!("{what}; seed {}, {} replications", self.seed, self.reps)
     }

@@ -96,6 +96,8 @@ pub enum ExperimentKind {
     Sweep,
     /// `cadresim sensitivity`.
     Sensitivity,
+    /// `cadresim calibrate`.
+    Calibrate,
 }
 
 impl ExperimentKind {
@@ -105,6 +107,7 @@ impl ExperimentKind {
             ExperimentKind::Compare => "compare",
             ExperimentKind::Sweep => "sweep",
             ExperimentKind::Sensitivity => "sensitivity",
+            ExperimentKind::Calibrate => "calibrate",
         }
     }
 
@@ -116,6 +119,7 @@ impl ExperimentKind {
             ExperimentKind::Compare => &["runs.csv", "runs_window.csv"],
             ExperimentKind::Sweep => &["sweep.csv"],
             ExperimentKind::Sensitivity => &["sensitivity_runs.csv"],
+            ExperimentKind::Calibrate => &["calibration_runs.csv"],
         }
     }
 }
@@ -227,6 +231,44 @@ pub struct ReanalysisOf {
     pub rows_sha256: String,
 }
 
+/// One pattern of a calibration as recorded (the condition is parsed again when results are
+/// finished, so `plot DIR` and `merge` judge exactly what was run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibratePattern {
+    /// Unique name.
+    pub name: String,
+    /// The study's finding it encodes (`F1` to `F15`).
+    pub finding: String,
+    /// How the finding is read.
+    pub doc: String,
+    /// The condition as written.
+    pub condition: String,
+}
+
+/// Settings of a calibration. Its experiment's points are design points x scenarios: point
+/// `d * scenarios.len() + k` is scenario `k` at design point `d`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalibrateDetails {
+    /// The pattern file as given.
+    pub patterns_file: String,
+    /// `sobol` or `lhs`.
+    pub design: String,
+    /// Design points.
+    pub samples: usize,
+    /// `[lo, hi]` of each parameter (the experiment's factors).
+    pub bounds: Vec<[f64; 2]>,
+    /// Confidence level of the paired intervals.
+    pub level: f64,
+    /// Scenario names, in order; the first is the baseline of effects.
+    pub scenarios: Vec<String>,
+    /// The patterns, in file order.
+    pub patterns: Vec<CalibratePattern>,
+    /// Metrics whose reform effects are summarised over the accepted region.
+    pub effects: Vec<String>,
+}
+
 /// Kind-specific settings of an experiment.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Details {
@@ -236,6 +278,8 @@ pub enum Details {
     Sweep(SweepDetails),
     /// A sensitivity analysis.
     Sensitivity(SensitivityDetails),
+    /// A calibration.
+    Calibrate(CalibrateDetails),
 }
 
 impl Details {
@@ -245,6 +289,7 @@ impl Details {
             Details::Compare(_) => ExperimentKind::Compare,
             Details::Sweep(_) => ExperimentKind::Sweep,
             Details::Sensitivity(_) => ExperimentKind::Sensitivity,
+            Details::Calibrate(_) => ExperimentKind::Calibrate,
         }
     }
 
@@ -254,6 +299,7 @@ impl Details {
             Details::Compare(d) => serde_json::to_value(d),
             Details::Sweep(d) => serde_json::to_value(d),
             Details::Sensitivity(d) => serde_json::to_value(d),
+            Details::Calibrate(d) => serde_json::to_value(d),
         };
         v.unwrap_or(Value::Null)
     }
@@ -363,6 +409,7 @@ impl ExperimentManifest {
             ExperimentKind::Compare => Details::Compare(typed(raw.details, path, "details.")?),
             ExperimentKind::Sweep => Details::Sweep(typed(raw.details, path, "details.")?),
             ExperimentKind::Sensitivity => Details::Sensitivity(typed(raw.details, path, "details.")?),
+            ExperimentKind::Calibrate => Details::Calibrate(typed(raw.details, path, "details.")?),
         };
         Ok(ExperimentManifest {
             cadresim_version: raw.cadresim_version,

@@ -34,6 +34,7 @@
 //! replications. docs/FIGURES.md describes every figure kind.
 
 mod bars;
+mod corner;
 #[cfg(test)]
 mod figure_tests;
 mod heatmap;
@@ -53,6 +54,7 @@ mod text;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use corner::PairFigure;
 pub use spec::{
     BarFigure, BlameRatio, ClassSanctions, DiffPanel, EffortSanctions, FigureInfo, HeatmapFigure, Interval, LineFigure, MorrisFigure,
     PairedDifferences, Panel, PanelFigure, RefLine, SharesFigure, SobolFigure, YRange, FEW_REPLICATIONS,
@@ -444,4 +446,24 @@ pub fn bar_figure(stem: &Path, fig: &BarFigure) -> Result<Vec<PathBuf>, PlotErro
     let chart =
         bars::Bars { title: &fig.info.title, y_label: &fig.y_label, bars: &fig.bars, caption: fig.info.caption(&notes), proportion };
     output::render(stem, &chart)
+}
+
+/// Pair (corner) plot of a calibration: one small scatter per pair of parameters, accepted points
+/// in colour over rejected ones in grey, each parameter's name and range on the diagonal.
+/// Points and accepted flags must have the same length, and every point one value per
+/// parameter. Writes `<stem>.png` and `<stem>.svg`.
+pub fn pair_figure(stem: &Path, fig: &PairFigure) -> Result<Vec<PathBuf>, PlotError> {
+    if fig.points.len() != fig.accepted.len()
+        || fig.bounds.len() != fig.names.len()
+        || fig.points.iter().any(|p| p.len() != fig.names.len())
+    {
+        return Err(PlotError::InvalidInput(format!(
+            "pair figure: {} points, {} accepted flags, {} parameters, {} bounds; every point needs one value per parameter",
+            fig.points.len(),
+            fig.accepted.len(),
+            fig.names.len(),
+            fig.bounds.len()
+        )));
+    }
+    output::render(stem, &corner::Pairs(fig))
 }

@@ -93,6 +93,8 @@ pub enum ExperimentReport {
     Sweep(sweep::SweepReport),
     /// A sensitivity analysis.
     Sensitivity(sensitivity::SensitivityReport),
+    /// A calibration.
+    Calibrate(Box<crate::calibrate::CalibrationReport>),
 }
 
 /// Accumulates rows into a report of the manifest's kind.
@@ -100,6 +102,7 @@ enum Builder<'m> {
     Compare(compare::Builder<'m>),
     Sweep(sweep::Builder<'m>),
     Sensitivity(sensitivity::Builder<'m>),
+    Calibrate(crate::calibrate::report::Builder<'m>),
 }
 
 impl<'m> Builder<'m> {
@@ -108,6 +111,7 @@ impl<'m> Builder<'m> {
             Details::Compare(_) => Builder::Compare(compare::Builder::new(m)),
             Details::Sweep(_) => Builder::Sweep(sweep::Builder::new(m)),
             Details::Sensitivity(d) => Builder::Sensitivity(sensitivity::Builder::new(m, d)),
+            Details::Calibrate(d) => Builder::Calibrate(crate::calibrate::report::Builder::new(m, d)),
         }
     }
 
@@ -116,6 +120,7 @@ impl<'m> Builder<'m> {
             Builder::Compare(b) => b.push(row),
             Builder::Sweep(b) => b.push(row),
             Builder::Sensitivity(b) => b.push(row),
+            Builder::Calibrate(b) => b.push(row),
         }
     }
 
@@ -124,6 +129,7 @@ impl<'m> Builder<'m> {
             Builder::Compare(b) => ExperimentReport::Compare(b.finish()),
             Builder::Sweep(b) => ExperimentReport::Sweep(b.finish()),
             Builder::Sensitivity(b) => ExperimentReport::Sensitivity(b.finish()?),
+            Builder::Calibrate(b) => ExperimentReport::Calibrate(Box::new(b.finish()?)),
         })
     }
 }
@@ -163,6 +169,7 @@ pub fn write_tables(report: &ExperimentReport, m: &ExperimentManifest, staging: 
                 staging.write("sensitivity_s2.csv", r.s2_csv(m).as_bytes())?;
             }
         }
+        ExperimentReport::Calibrate(r) => r.write_tables(staging)?,
     }
     if m.table_format.parquet() {
         for name in m.rows_files() {
@@ -181,6 +188,7 @@ pub fn render_figures(report: &ExperimentReport, m: &ExperimentManifest, staging
         }
         ExperimentReport::Sweep(r) => r.figures(m, staging),
         ExperimentReport::Sensitivity(r) => r.figure(m, staging),
+        ExperimentReport::Calibrate(r) => r.figures(staging),
     }
 }
 
@@ -190,6 +198,7 @@ pub fn text(report: &ExperimentReport) -> String {
         ExperimentReport::Compare(r) => format!("\n{}\n", r.markdown()),
         ExperimentReport::Sweep(r) => r.text(),
         ExperimentReport::Sensitivity(r) => r.text(),
+        ExperimentReport::Calibrate(r) => r.text(),
     }
 }
 
@@ -223,6 +232,7 @@ pub fn expected_files(m: &ExperimentManifest) -> Vec<String> {
                 f.push("sensitivity_s2.csv".into());
             }
         }
+        Details::Calibrate(_) => f.extend(crate::calibrate::TABLES.iter().map(|s| s.to_string())),
     }
     for stem in plot_stems(m) {
         f.push(format!("plots/{stem}.png"));
@@ -247,6 +257,7 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
         Details::Sweep(d) if m.factors.len() == 2 && d.design == "grid" => PLOT_METRICS.iter().map(|m| format!("heatmap_{m}")).collect(),
         Details::Sweep(_) => vec![],
         Details::Sensitivity(_) => vec!["sensitivity".to_string()],
+        Details::Calibrate(_) => crate::calibrate::PLOTS.iter().map(|s| s.to_string()).collect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests grouped by topic, one file each.
 
 mod analysis;
+mod calibrate;
 mod experiments;
 mod explore;
 mod figures;

@@ -9,8 +9,8 @@ use cadresim::analysis::design::Factor;
 use cadresim::output::manifest::TableFormat;
 use cadresim::output::OutputError;
 use cadresim::spec::{
-    parse_factors, CompareSpec, Design, Method, OutputSpec, ReanalysisSpec, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec,
-    Shard, SweepSpec,
+    parse_factors, CalibrateSpec, CalibrationDesign, CompareSpec, Design, Method, OutputSpec, ReanalysisSpec, RunSpec, Runs,
+    ScenarioSource, ScenarioSpec, SensitivitySpec, Shard, SweepSpec,
 };
 use cadresim::{Error, SpecError};
 
@@ -62,6 +62,13 @@ Inspection levels are varied by name: --vary inspection.levels.merged.rate=0:4:5
   cadresim sensitivity scenarios/status_quo_veto.toml --method morris --param regime.penalty=0:6 --param regime.exempt=0:1 --metric share_diligent --out out/morris
   cadresim sensitivity scenarios/status_quo_veto.toml --method sobol --samples 64 --param regime.penalty=0:6 --param regime.exempt=0:1 --metric s --out out/sobol")]
     Sensitivity(SensitivityArgs),
+    /// Pattern-oriented calibration: the scenarios of a pattern file at every point of a design
+    /// over parameter ranges; which points reproduce which of the study's patterns.
+    #[command(after_help = "Example:
+  cadresim calibrate --patterns patterns/study.toml --param errors.q=0.005:0.05 --param complaints.activity=0:0.5 --samples 64 --reps 3 --set population.townships=20 --out out/calibration
+
+Writes the per-point table, the accepted region, the binding pattern, the reform effects and a pair plot; docs/CALIBRATION.md.")]
+    Calibrate(CalibrateArgs),
     /// Combine the outputs of `--shard K/N` runs into exactly the files of an unsharded run.
     #[command(after_help = "Example:
   cadresim compare a.toml b.toml --shard 1/2 --out shard1   (and --shard 2/2 --out shard2)
@@ -273,6 +280,66 @@ pub enum SensitivityWork {
 
 /// The options a re-analysis takes (clap ids); anything else belongs to a new analysis.
 const REANALYSIS_OPTIONS: &[&str] = &["source", "metric", "bootstrap", "out", "force", "quiet"];
+
+/// `cadresim calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Pattern file (TOML): `[scenarios]` and `[[pattern]]`s; scenario paths are relative to it.
+    #[arg(long)]
+    pub patterns: PathBuf,
+    /// A calibrated parameter and its range: `PATH=LO:HI` (repeatable); set in every scenario
+    /// (an inspection level's parameter, like its `--set`, only where that level exists).
+    #[arg(long = "param", value_name = "PATH=LO:HI", required = true)]
+    pub params: Vec<String>,
+    /// Design points.
+    #[arg(long, default_value_t = 256)]
+    pub samples: usize,
+    /// Design: scrambled Sobol' sequence or Latin hypercube.
+    #[arg(long, default_value = "sobol", value_parser = ["sobol", "lhs"])]
+    pub design: String,
+    /// Metrics whose reform effects (difference from the first scenario) are summarised over the
+    /// accepted region, comma-separated.
+    #[arg(long, default_value = "s,blame_ratio", value_delimiter = ',')]
+    pub effects: Vec<String>,
+    /// A further scenario `NAME=FILE` (repeatable), e.g. a reform the patterns do not mention.
+    #[arg(long = "scenario", value_name = "NAME=FILE")]
+    pub scenarios: Vec<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub exp: ExperimentCommon,
+}
+
+impl CalibrateArgs {
+    /// The calibration's spec.
+    pub fn spec(&self) -> Result<CalibrateSpec, Failure> {
+        let overrides = parse_sets(&self.exp.common.sets).map_err(|message| Failure { message, code: 2 })?;
+        let mut extra = Vec::new();
+        for s in &self.scenarios {
+            match s.split_once('=') {
+                Some((n, f)) if !n.trim().is_empty() && !f.trim().is_empty() => extra.push((n.trim().to_string(), PathBuf::from(f.trim()))),
+                _ => {
+                    return Err(SpecError::new(
+                        "scenario",
+                        Some(s.clone()),
+                        "expected NAME=FILE, e.g. {scenario} mass=scenarios/mass_satisfaction.toml",
+                    )
+                    .into())
+                }
+            }
+        }
+        Ok(CalibrateSpec {
+            patterns: self.patterns.clone(),
+            extra_scenarios: extra,
+            overrides,
+            override_label: "--set".into(),
+            params: parse_factors("param", &self.params, false)?,
+            design: if self.design == "lhs" { CalibrationDesign::Lhs } else { CalibrationDesign::Sobol },
+            samples: self.samples,
+            effects: self.effects.iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect(),
+            runs: self.exp.common.runs(),
+        })
+    }
+}
 
 /// A command-line problem found before the library is called, or a library error: the message
 /// to print and the exit code.

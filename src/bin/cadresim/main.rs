@@ -106,6 +106,7 @@ fn dispatch(command: &Command, given: &[String], out: &mut Out) -> Result<(), Fa
                 out.print(&format!("results written to {}\n", dir.display()))
             }
         },
+        Command::Calibrate(a) => run_experiment(a.spec()?.prepare(), &a.exp, out),
         Command::Merge { dirs, out: dir, force } => {
             let (report, dir) =
                 commands::merge(dirs, &OutputSpec { dir: dir.clone(), force: *force, shard: None, format: Default::default() })?;
