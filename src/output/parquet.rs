@@ -50,6 +50,7 @@ pub const INT_COLUMNS: &[&str] = &[
     "rank",
     "block_left",
     "tenure",
+    "draws",
 ];
 
 /// The type of the column named `name`, as every table of cadresim writes it.

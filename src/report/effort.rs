@@ -35,7 +35,7 @@ pub fn csv(entries: &[ScenarioRisks]) -> String {
                 name.clone(),
                 num(r.s),
                 num(r.m),
-                r.innovate.to_string(),
+                u8::from(r.innovate).to_string(),
                 num(r.p),
                 num(r.low),
                 num(r.high),
@@ -54,9 +54,9 @@ pub fn read(path: &Path) -> Result<Vec<ScenarioRisks>, Error> {
     read_rows(path, Some(&head), |rec| {
         let name = rec.cells.get(0).unwrap_or("").to_string();
         let innovate = match rec.cells.get(3).unwrap_or("") {
-            "true" => true,
-            "false" => false,
-            other => return Err(Error::data(path, Some(rec.line), format!("column innovate: {other:?} is not true or false"))),
+            "1" => true,
+            "0" => false,
+            other => return Err(Error::data(path, Some(rec.line), format!("column innovate: {other:?} is not 0 or 1"))),
         };
         let r = ActionRisk {
             s: number(path, rec, 1, "s")?,

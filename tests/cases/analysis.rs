@@ -253,11 +253,11 @@ fn issue12_a_categorical_sweep_writes_words_and_runs_each_category() {
     let stdout = ok(&dir, &sweep_args(&["--vary", "regime.rule=points,veto"], "out", &[]));
     assert!(stdout.contains("                  points ") && stdout.contains("                    veto "), "{stdout}");
     let (head, rows) = rows_of(&dir, "out/sweep.csv");
-    assert_eq!(head[..3], ["point", "rep", "regime.rule"]);
-    assert_eq!(rows.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(), ["points", "points", "veto", "veto"]);
+    assert_eq!(head[..5], ["point", "scenario", "seed", "rep", "regime.rule"]);
+    assert_eq!(rows.iter().map(|r| r[4].as_str()).collect::<Vec<_>>(), ["points", "points", "veto", "veto"]);
     let (head, summary) = rows_of(&dir, "out/sweep_summary.csv");
-    assert_eq!(head[..3], ["point", "regime.rule", "metric"]);
-    assert!(summary.iter().all(|r| (r[0] == "0") == (r[1] == "points")), "sweep_summary.csv mislabels a point");
+    assert_eq!(head[..5], ["point", "scenario", "seed", "regime.rule", "metric"]);
+    assert!(summary.iter().all(|r| (r[0] == "0") == (r[3] == "points")), "sweep_summary.csv mislabels a point");
     let stems: Vec<String> =
         ["s", "m", "formalism", "share_diligent", "output", "sanction_rate"].iter().map(|m| format!("sweep_{m}")).collect();
     let mut files: Vec<String> = stems.iter().flat_map(|s| [format!("plots/{s}.png"), format!("plots/{s}.svg")]).collect();
@@ -272,10 +272,10 @@ fn issue12_a_categorical_sweep_writes_words_and_runs_each_category() {
         ok(&dir, &sweep_args(&["--vary", "regime.penalty=2:2:1"], rule, &["--set", &set]));
         let (_, fixed) = rows_of(&dir, &format!("{rule}/sweep.csv"));
         for rep in 0..2 {
-            assert_eq!(rows[at + rep][3..], fixed[rep][3..], "{rule}, rep {rep}: the sweep's metrics differ from a run with --set {set}");
+            assert_eq!(rows[at + rep][5..], fixed[rep][5..], "{rule}, rep {rep}: the sweep's metrics differ from a run with --set {set}");
         }
     }
-    assert!(rows[0][3..] != rows[2][3..], "both categories gave the same results");
+    assert!(rows[0][5..] != rows[2][5..], "both categories gave the same results");
 }
 
 #[test]
@@ -288,7 +288,7 @@ fn issue12_categorical_by_numeric_and_two_categorical_sweeps_draw_their_figures_
     let two = ["--vary", "regime.rule=veto,points", "--vary", "fatigue.enabled=true,false"];
     ok(&dir, &sweep_args(&two, "two", &[]));
     let (_, rows) = rows_of(&dir, "two/sweep.csv");
-    let cells: Vec<(&str, &str)> = rows.iter().step_by(2).map(|r| (r[2].as_str(), r[3].as_str())).collect();
+    let cells: Vec<(&str, &str)> = rows.iter().step_by(2).map(|r| (r[4].as_str(), r[5].as_str())).collect();
     assert_eq!(cells, [("veto", "true"), ("veto", "false"), ("points", "true"), ("points", "false")]);
     assert!(dir.list("two").contains(&"plots/sweep_s.png".to_string()), "{:?}", dir.list("two"));
 
