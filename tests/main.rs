@@ -438,7 +438,8 @@ fn manifest_records_seed_reps_version_revision_and_parameters() {
     assert_eq!(p["population"]["townships"], 2, "the --set value is recorded");
     assert_eq!(p["population"]["periods"], 6);
     assert_eq!(p["population"]["cadres"], 20);
-    assert_eq!(p["inspection"]["levels"]["merged"]["rate"], 1.0);
+    // The calibrated status quo's own inspection level (scenarios/status_quo_veto.toml).
+    assert_eq!(p["inspection"]["levels"]["merged"]["rate"], 0.45);
     assert_eq!(m["details"]["cadres"], 40);
 }
 

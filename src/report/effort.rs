@@ -186,7 +186,18 @@ mod tests {
         assert_eq!(one.series.len(), 1 + 3, "safest and m = 0, 0.5, 1");
         assert_eq!(one.series[3].label, "m = 1");
         assert_eq!(one.info.interval, Interval::Wilson95);
-        std::fs::write(&path, csv(&entries).replace("false", "no")).unwrap();
+        let bad: String = csv(&entries)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                if i > 0 {
+                    cells[3] = "no";
+                }
+                cells.join(",") + "\n"
+            })
+            .collect();
+        std::fs::write(&path, bad).unwrap();
         assert!(read(&path).unwrap_err().to_string().contains("column innovate"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -74,8 +74,16 @@ fn sweeps_mark_the_status_quo() {
     let d = Dir::new();
     let sq = scenario("status_quo_veto.toml");
     d.cmd().args(["sweep", "--quiet", "--reps", "2", "--out", "one", "--vary", "regime.penalty=0:4:3"]).arg(&sq).args(SMALL).stdout();
+    // The caption's words, whatever its line breaks: the text of every SVG text element.
+    let words = |svg: &str| -> String {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, r)| r.split_once("</text>")).map(|(w, _)| w.trim().to_string()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let svg = d.read("one/plots/sweep.svg");
-    assert!(svg.contains("dashed vertical line: status quo, veto penalty"), "1-factor sweep names its status-quo line");
+    assert!(words(&svg).contains("dashed vertical line: status quo, veto penalty"), "1-factor sweep names its status-quo line");
     d.cmd()
         .args(["sweep", "--quiet", "--reps", "2", "--out", "two", "--vary", "regime.penalty=0:4:3", "--vary", "regime.exempt=0:1:2"])
         .arg(&sq)

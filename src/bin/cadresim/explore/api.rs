@@ -101,7 +101,7 @@ pub const SLIDERS: &[(&str, &str, f64, f64, f64)] = &[
     ("promotion.rate", "promotion rate", 0.0, 0.1, 0.005),
     ("promotion.prize", "promotion prize", 0.0, 20.0, 0.5),
     ("promotion.bonus", "performance bonus", 0.0, 2.0, 0.05),
-    ("inspection.levels.merged.rate", "inspection visits a month", 0.0, 5.0, 0.1),
+    ("inspection.levels.merged.rate", "inspection visits a month", 0.0, 5.0, 0.05),
     ("population.townships", "townships", 1.0, 200.0, 1.0),
     ("population.cadres", "cadres per township", 2.0, 100.0, 1.0),
     ("population.periods", "months", 12.0, 240.0, 12.0),
@@ -366,6 +366,23 @@ mod tests {
             assert!(params::spec_for(path).is_some(), "{path}");
         }
         assert_eq!(preset("nope").unwrap_err().field, "preset");
+    }
+
+    #[test]
+    fn every_preset_value_sits_on_its_slider() {
+        // A browser range input snaps its value to min + k * step: a preset value between two
+        // steps would be run as a different scenario from the file the preset names.
+        for (file, _) in PRESETS {
+            let s = preset(file).unwrap();
+            for (path, _, lo, hi, step) in SLIDERS {
+                let Some(x) = s.resolved.get(path).and_then(|v| v.to_json().as_f64()) else { continue };
+                let k = (x - lo) / step;
+                assert!(
+                    (k - k.round()).abs() < 1e-9 && x >= *lo && x <= *hi,
+                    "{file}: {path} = {x} is not on the slider {lo}:{hi} step {step}"
+                );
+            }
+        }
     }
 
     #[test]
