@@ -195,23 +195,30 @@ pub const POINT_BYTES: u64 = 24 << 10;
 
 /// Builds one design point per row of `values` from `base`, after checking that they fit in the
 /// memory available.
-fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str) -> Result<Vec<Point>, Error> {
-    let need = (values.len() as u64).saturating_mul(POINT_BYTES);
-    if let Some(available) = crate::resources::available_memory() {
-        if need > available / 2 {
-            return Err(SpecError::about(
-                "points",
-                format!(
-                    "the design has {} points, which need about {} of memory to hold (about {} each) but only {} is available; use fewer points or split the design into several experiments",
-                    values.len(),
-                    crate::resources::bytes(need),
-                    crate::resources::bytes(POINT_BYTES),
-                    crate::resources::bytes(available)
-                ),
-            )
-            .into());
-        }
+/// Refuses a design whose `points` experiment points would not fit in half the available memory
+/// (about [`POINT_BYTES`] each), with `error` making the message from the need and what is
+/// available.
+fn check_points_memory(points: u64, error: impl FnOnce(u64, u64) -> SpecError) -> Result<(), Error> {
+    let need = points.saturating_mul(POINT_BYTES);
+    match crate::resources::available_memory() {
+        Some(available) if need > available / 2 => Err(error(need, available).into()),
+        _ => Ok(()),
     }
+}
+
+fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str) -> Result<Vec<Point>, Error> {
+    check_points_memory(values.len() as u64, |need, available| {
+        SpecError::about(
+            "points",
+            format!(
+                "the design has {} points, which need about {} of memory to hold (about {} each) but only {} is available; use fewer points or split the design into several experiments",
+                values.len(),
+                crate::resources::bytes(need),
+                crate::resources::bytes(POINT_BYTES),
+                crate::resources::bytes(available)
+            ),
+        )
+    })?;
     let mut points = Vec::with_capacity(values.len());
     for (i, v) in values.into_iter().enumerate() {
         let mut s = base.clone();
@@ -643,23 +650,19 @@ impl CalibrateSpec {
             }
         };
         let values: Vec<Vec<f64>> = unit.iter().map(|u| self.params.iter().zip(u).map(|(f, &x)| f.at(x)).collect()).collect();
-        let need = (values.len() as u64).saturating_mul(bases.len() as u64).saturating_mul(POINT_BYTES);
-        if let Some(available) = crate::resources::available_memory() {
-            if need > available / 2 {
-                return Err(SpecError::new(
-                    "samples",
-                    Some(self.samples.to_string()),
-                    format!(
-                        "{} points x {} scenarios need about {} of memory to hold but only {} is available; use fewer",
-                        values.len(),
-                        bases.len(),
-                        crate::resources::bytes(need),
-                        crate::resources::bytes(available)
-                    ),
-                )
-                .into());
-            }
-        }
+        check_points_memory((values.len() as u64).saturating_mul(bases.len() as u64), |need, available| {
+            SpecError::new(
+                "samples",
+                Some(self.samples.to_string()),
+                format!(
+                    "{} points x {} scenarios need about {} of memory to hold but only {} is available; use fewer",
+                    values.len(),
+                    bases.len(),
+                    crate::resources::bytes(need),
+                    crate::resources::bytes(available)
+                ),
+            )
+        })?;
         let applies: Vec<Vec<bool>> = bases
             .iter()
             .map(|(_, s, _, _)| {
