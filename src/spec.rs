@@ -622,12 +622,11 @@ impl CalibrateSpec {
         let level_of =
             |path: &str| path.strip_prefix(crate::params::LEVEL_PREFIX).and_then(|r| r.split_once('.')).map(|(l, _)| l.to_string());
         for (name, path) in &file.scenarios {
-            let plain = ScenarioSpec::file(path.clone()).load()?;
-            let levels = plain.resolved.level_names();
+            let mut s = ScenarioSpec::file(path.clone()).load()?;
+            let levels = s.resolved.level_names();
             let overrides: Vec<(String, String)> =
                 self.overrides.iter().filter(|(p, _)| level_of(p).is_none_or(|l| levels.contains(&l))).cloned().collect();
-            let spec = ScenarioSpec { source: ScenarioSource::File(path.clone()), overrides, override_label: self.override_label.clone() };
-            let s = spec.load()?;
+            s.apply_sets_labelled(&overrides, &self.override_label)?;
             let m = Model::new(s.params()?);
             bases.push((name.clone(), s, m.params.periods, m.params.window));
         }

@@ -22,9 +22,6 @@ pub use judge::{aggregate, judge_point, Aggregate, PointVerdicts, Status, Verdic
 pub use pattern::{Pattern, PatternFile};
 pub use report::CalibrationReport;
 
-/// Name of the rows file of a calibration.
-pub const ROWS_FILE: &str = "calibration_runs.csv";
-
 /// Tables a finished calibration writes, besides its rows file.
 pub const TABLES: &[&str] = &[
     "calibration_points.csv",
@@ -37,6 +34,3 @@ pub const TABLES: &[&str] = &[
 
 /// Stems of its figures (each as PNG and SVG under `plots/`).
 pub const PLOTS: &[&str] = &["pairs"];
-
-/// Metrics whose reform effects are summarised unless the caller names others.
-pub const DEFAULT_EFFECTS: &[&str] = &["s", "blame_ratio"];
