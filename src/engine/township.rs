@@ -28,7 +28,7 @@ use crate::model::learning::{
     ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update, LANES,
 };
 use crate::model::outcome::{
-    fatigue_after, foregone_payoffs, level_outcomes, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, PromotionCut, Shocks,
+    fatigue_after, foregone_payoffs, kept_findings, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, PromotionCut, Shocks,
     Traits, UtilityTerms,
 };
 use crate::model::{LearningRule, Rule};
@@ -86,9 +86,8 @@ pub struct Scratch {
     position: Vec<u32>,
     pay: Vec<f64>,
     logs: Vec<f64>,
-    level_out: Vec<EffortOutcome>,
     level_work: Vec<f64>,
-    /// Each level's unexempted findings other than a shortfall ([`foregone_payoffs`]).
+    /// Each level's unexempted findings other than a shortfall ([`kept_findings`]).
     kept: Vec<f64>,
     /// The same, per action.
     kept_actions: Vec<f64>,
@@ -113,9 +112,8 @@ impl Scratch {
         self.position.resize(cadres, 0);
         // The padding of `pay` is never written, so it stays 0 (as the attractions' padding).
         self.pay.resize(stride(model.actions.len()), 0.0);
-        self.level_out.resize(model.levels.len(), EffortOutcome::default());
-        self.level_work.resize(stride(model.levels.len()), 0.0);
-        self.kept.resize(model.levels.len(), 0.0);
+        self.level_work.resize(model.lanes.padded_levels(), 0.0);
+        self.kept.resize(model.lanes.padded_levels(), 0.0);
         self.kept_actions.resize(model.lanes.padded_len(), 0.0);
         self.block.resize(model.actions.len(), [0.0; LANES]);
         self.ranking.clear();
@@ -348,12 +346,11 @@ impl Township {
             let cadre = &mut self.cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    // Foregone payoffs: the outcomes of all levels together (their
-                    // exponentials in vector lanes), then the judgements and utilities of all
-                    // actions in vector lanes. The chosen action is evaluated like the others
+                    // Foregone payoffs: the findings of all levels together, then the
+                    // judgements and utilities of all actions, both in vector lanes. The chosen action is evaluated like the others
                     // (no unpredictable branch on it) and then given its realised payoff.
                     let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
-                    level_outcomes(&model.levels, p, &traits, &sh, &mut scratch.level_out, &mut scratch.level_work, LANES);
+                    kept_findings(&model.lanes, p, &traits, &sh, &mut scratch.level_work, &mut scratch.kept);
                     foregone_payoffs(
                         &model.lanes,
                         p,
@@ -361,8 +358,7 @@ impl Township {
                         &sh,
                         c.fatigue,
                         &pc,
-                        &scratch.level_out,
-                        &mut scratch.kept,
+                        &scratch.kept,
                         &mut scratch.kept_actions,
                         &mut scratch.pay,
                     );

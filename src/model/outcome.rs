@@ -371,6 +371,23 @@ pub struct ActionLanes {
     output_factor: Vec<f64>,
     /// `s` meets the due-diligence threshold (a lane mask: all ones or all zeros).
     diligent: Vec<u64>,
+    /// The effort levels' constants, padded to whole lanes (the padding is level 0's, results
+    /// unused): [`kept_findings`] runs over every level of a cadre in vector lanes.
+    levels: LevelLanes,
+}
+
+/// The per-level constants of [`EffortLevel`] as structure of arrays padded to whole
+/// [`PAY_LANES`].
+#[derive(Debug, Clone, PartialEq)]
+struct LevelLanes {
+    /// Number of levels.
+    n: usize,
+    s: Vec<f64>,
+    output_factor: Vec<f64>,
+    error_factor: Vec<f64>,
+    complaint_base: Vec<f64>,
+    /// A lane mask.
+    diligent: Vec<u64>,
 }
 
 impl ActionLanes {
@@ -389,12 +406,93 @@ impl ActionLanes {
             output_factor: level.iter().map(|&l| levels[l].output_factor).collect(),
             diligent: level.iter().map(|&l| mask(levels[l].diligent)).collect(),
             level,
+            levels: LevelLanes::new(levels),
         }
+    }
+
+    /// Length of the padded per-level arrays (the number of effort levels rounded up to whole
+    /// lanes): the length [`kept_findings`] needs of its working memory and its output.
+    pub fn padded_levels(&self) -> usize {
+        self.levels.s.len()
     }
 
     /// Length of the padded arrays (the number of actions rounded up to whole lanes).
     pub fn padded_len(&self) -> usize {
         self.s.len()
+    }
+}
+
+impl LevelLanes {
+    fn new(levels: &[EffortLevel]) -> Self {
+        let n = levels.len();
+        let len = n.div_ceil(PAY_LANES) * PAY_LANES;
+        let at = |j: usize| levels[if j < n { j } else { 0 }];
+        LevelLanes {
+            n,
+            s: (0..len).map(|j| at(j).s).collect(),
+            output_factor: (0..len).map(|j| at(j).output_factor).collect(),
+            error_factor: (0..len).map(|j| at(j).error_factor).collect(),
+            complaint_base: (0..len).map(|j| at(j).complaint_base).collect(),
+            diligent: (0..len).map(|j| mask(at(j).diligent)).collect(),
+        }
+    }
+}
+
+/// Per effort level, for one cadre under one period's shocks, the findings other than a
+/// shortfall that the due-diligence review does not exempt (complaints, unexempted errors and
+/// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers in `kept`
+/// (length [`ActionLanes::padded_levels`]; the padding is unused). `work` is working memory of
+/// the same length.
+///
+/// The effort outcomes are [`EffortLevel::outcome`]'s, operand for operand, in vector lanes
+/// across the levels: the complaint exponentials of all levels together, and the common case of
+/// both Poisson counts (every rate at most `-ln u`: no error and no complaint at any level) as
+/// one lane comparison. Only when some level's rate exceeds it are the counts found level by
+/// level ([`poisson_inv`]), so the counts are always [`poisson_inv`]'s.
+#[inline(always)]
+pub fn kept_findings(lanes: &ActionLanes, p: &Params, t: &Traits, sh: &Shocks, work: &mut [f64], kept: &mut [f64]) {
+    let lv = &lanes.levels;
+    let len = lv.s.len();
+    let (work, kept) = (&mut work[..len], &mut kept[..len]);
+    let (s, of, ef, cb, dil) =
+        (&lv.s[..len], &lv.output_factor[..len], &lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len]);
+    for j in 0..len {
+        let y = t.ability * s[j] * of[j] + sh.eps_y;
+        let satisfaction = y + sh.eta;
+        work[j] = -p.beta * satisfaction;
+    }
+    for chunk in work.chunks_exact_mut(PAY_LANES) {
+        crate::math::elementary::exp_in_place(chunk);
+    }
+    // The complaint rates replace their exponentials; `any` marks a rate above its `-ln u`
+    // (a NaN rate gives 0, as in `poisson_inv`; the padding repeats level 0, so it adds nothing).
+    let mut any = 0u64;
+    for j in 0..len {
+        let error_rate = ef[j] * sh.detection;
+        let complaint_rate = (cb[j] + p.c1 * work[j]) * p.verify;
+        any |= mask(error_rate > sh.u_error.1) | mask(complaint_rate > sh.u_complaint.1);
+        work[j] = complaint_rate;
+    }
+    let review = mask(sh.u_review < p.exempt);
+    let correct = mask(sh.u_classify < p.review_accuracy);
+    if any == 0 {
+        // No errors and no complaints: only misconduct found can be kept, unless the review
+        // exempts it as an honest error.
+        let found = f64::from(sh.misconduct_found).to_bits();
+        for j in 0..len {
+            let misconduct_exempt = dil[j] & review & !correct;
+            kept[j] = f64::from_bits(found & !misconduct_exempt);
+        }
+        return;
+    }
+    for j in 0..lv.n {
+        let errors = poisson_inv(sh.u_error.0, sh.u_error.1, ef[j] * sh.detection);
+        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, work[j]);
+        let review_exempts = dil[j] & review != 0;
+        let correct = correct != 0;
+        let err_kept = if review_exempts && correct { 0 } else { errors };
+        let mis_kept = if review_exempts && !correct { 0 } else { sh.misconduct_found };
+        kept[j] = f64::from(complaints + err_kept + mis_kept);
     }
 }
 
@@ -417,9 +515,9 @@ pub struct PromotionCut {
 /// The judgements and utilities are those of [`LevelJudge::judge`] and [`UtilityTerms::utility`]
 /// operation for operation, written across the actions in [`PAY_LANES`] lanes: the integer
 /// findings as whole numbers in `f64` (exact), the regime, veto, tournament and bonus decisions as
-/// lane selections instead of branches. `levels_out` are the cadre's effort outcomes of every
-/// level ([`level_outcomes`]); `kept` is working memory of one entry per level, `kept_a` of one
-/// per action and padding ([`ActionLanes::padded_len`]).
+/// lane selections instead of branches. `kept` are the cadre's unexempted findings other than a
+/// shortfall per effort level ([`kept_findings`]); `kept_a` is working memory of one entry per
+/// action and padding ([`ActionLanes::padded_len`]).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn foregone_payoffs(
@@ -429,21 +527,11 @@ pub fn foregone_payoffs(
     sh: &Shocks,
     fatigue: f64,
     cut: &PromotionCut,
-    levels_out: &[EffortOutcome],
-    kept: &mut [f64],
+    kept: &[f64],
     kept_a: &mut [f64],
     pay: &mut [f64],
 ) {
-    // Per level, the findings other than a shortfall that the review does not exempt (as
-    // LevelJudge::new counts them).
     let review = sh.u_review < p.exempt;
-    let correct = sh.u_classify < p.review_accuracy;
-    for (k, e) in kept.iter_mut().zip(levels_out) {
-        let review_exempts = e.diligent && review;
-        let err_kept = if review_exempts && correct { 0 } else { e.errors };
-        let mis_kept = if review_exempts && !correct { 0 } else { sh.misconduct_found };
-        *k = f64::from(e.complaints + err_kept + mis_kept);
-    }
     let shortfall_possible = sh.visits > 0 && sh.u_shortfall < p.shortfall_detect;
     let veto = p.rule == Rule::Veto;
     let (no_cut, cut_score, tie_wins) = match cut.cut {
@@ -944,9 +1032,16 @@ mod tests {
             let pc = PromotionCut { can_win: case % 6 != 5, cut, index: (case % 9) as u32 };
             let mut out = vec![EffortOutcome::default(); levels.len()];
             level_outcomes(&levels, &p, &t, &sh, &mut out, &mut vec![0.0; levels.len().div_ceil(8) * 8], 8);
+            // The findings in lanes are those LevelJudge counts from each level's outcome.
+            let mut kept = vec![f64::NAN; lanes.padded_levels()];
+            kept_findings(&lanes, &p, &t, &sh, &mut vec![0.0; lanes.padded_levels()], &mut kept);
+            for (li, e) in out.iter().enumerate() {
+                let lj = LevelJudge::new(&p, e, &sh);
+                assert_eq!(kept[li].to_bits(), f64::from(lj.kept).to_bits(), "case {case} level {li}");
+            }
             let len = lanes.padded_len();
             let mut pay = vec![f64::NAN; len];
-            foregone_payoffs(&lanes, &p, &t, &sh, fatigue, &pc, &out, &mut vec![0.0; levels.len()], &mut vec![0.0; len], &mut pay);
+            foregone_payoffs(&lanes, &p, &t, &sh, fatigue, &pc, &kept, &mut vec![0.0; len], &mut pay);
             let terms = UtilityTerms::new(&p, &t, &sh);
             for (j, a) in actions.actions.iter().enumerate() {
                 let e = out[a.level];
