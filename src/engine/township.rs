@@ -23,13 +23,14 @@ use rand::Rng;
 use super::rng::{stream, Stream, INIT_PERIOD};
 use super::simd::Isa;
 use super::Model;
+use crate::math::elementary::exp_in_place;
 use crate::metrics::Accum;
 use crate::model::learning::{
     ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update, LANES,
 };
 use crate::model::outcome::{
-    fatigue_after, foregone_payoffs, kept_findings, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge, PromotionCut, Shocks,
-    Traits, UtilityTerms,
+    fatigue_after, foregone_payoffs, kept_findings, level_exponents, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge,
+    PromotionCut, Shocks, Traits, UtilityTerms,
 };
 use crate::model::{LearningRule, Rule};
 
@@ -86,6 +87,8 @@ pub struct Scratch {
     position: Vec<u32>,
     pay: Vec<f64>,
     logs: Vec<f64>,
+    /// The complaint exponentials of every level of every cadre ([`level_exponents`]).
+    level_exp: Vec<f64>,
     level_work: Vec<f64>,
     /// Each level's unexempted findings other than a shortfall ([`kept_findings`]).
     kept: Vec<f64>,
@@ -112,6 +115,7 @@ impl Scratch {
         self.position.resize(cadres, 0);
         // The padding of `pay` is never written, so it stays 0 (as the attractions' padding).
         self.pay.resize(stride(model.actions.len()), 0.0);
+        self.level_exp.resize(cadres * model.lanes.padded_levels(), 0.0);
         self.level_work.resize(model.lanes.padded_levels(), 0.0);
         self.kept.resize(model.lanes.padded_levels(), 0.0);
         self.kept_actions.resize(model.lanes.padded_len(), 0.0);
@@ -294,10 +298,26 @@ impl Township {
             scratch.shocks[i] = model.tables.draw_without_logs(&mut rng, p, c.corrupt);
         }
         neg_ln_uniforms(&mut scratch.shocks[..n], &mut scratch.logs);
+        let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
+        let nl = model.lanes.padded_levels();
+        if foregone {
+            // The complaint exponentials of every level of every cadre, in one vector loop.
+            for (i, c) in self.cadres.iter().enumerate() {
+                level_exponents(&model.lanes, p, &c.traits(), &scratch.shocks[i], &mut scratch.level_exp[i * nl..(i + 1) * nl]);
+            }
+            for lanes in scratch.level_exp.chunks_exact_mut(LANES) {
+                exp_in_place(lanes);
+            }
+        }
         for (i, c) in self.cadres.iter().enumerate() {
             let act = model.actions.actions[c.action as usize];
             let sh = &scratch.shocks[i];
-            let e = model.levels[act.level].outcome(p, &c.traits(), sh);
+            let level = &model.levels[act.level];
+            let e = if foregone {
+                level.outcome_with(p, &c.traits(), sh, scratch.level_exp[i * nl + act.level])
+            } else {
+                level.outcome(p, &c.traits(), sh)
+            };
             scratch.judged[i] = LevelJudge::new(p, &e, sh).judge(act.m);
             scratch.effort[i] = e;
             scratch.actions[i] = c.action;
@@ -318,7 +338,6 @@ impl Township {
         // Pass 2: payoffs, learning, state.
         let mut acc = Accum::default();
         let mut counts = Counts::default();
-        let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
         for i in 0..n {
             let c = self.cadres[i];
             let traits = c.traits();
@@ -350,7 +369,8 @@ impl Township {
                     // judgements and utilities of all actions, both in vector lanes. The chosen action is evaluated like the others
                     // (no unpredictable branch on it) and then given its realised payoff.
                     let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
-                    kept_findings(&model.lanes, p, &traits, &sh, &mut scratch.level_work, &mut scratch.kept);
+                    let ex = &scratch.level_exp[i * nl..(i + 1) * nl];
+                    kept_findings(&model.lanes, p, &sh, ex, &mut scratch.level_work, &mut scratch.kept);
                     foregone_payoffs(
                         &model.lanes,
                         p,

@@ -293,6 +293,19 @@ impl EffortLevel {
         }
     }
 
+    /// [`EffortLevel::outcome`] given the exponential `ex = exp(-beta * satisfaction)` of its
+    /// complaint rate (from [`level_exponents`]): the same outcome, bit for bit.
+    #[inline(always)]
+    pub fn outcome_with(&self, p: &Params, t: &Traits, sh: &Shocks, ex: f64) -> EffortOutcome {
+        let y = t.ability * self.s * self.output_factor + sh.eps_y;
+        let satisfaction = y + sh.eta;
+        let error_rate = self.error_factor * sh.detection;
+        let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
+        let complaint_rate = (self.complaint_base + p.c1 * ex) * p.verify;
+        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
+        EffortOutcome { s: self.s, y, satisfaction, errors, complaints, diligent: self.diligent }
+    }
+
     /// Output, satisfaction, errors found and complaints of this level under the given shocks.
     #[inline(always)]
     pub fn outcome(&self, p: &Params, t: &Traits, sh: &Shocks) -> EffortOutcome {
@@ -438,38 +451,47 @@ impl LevelLanes {
     }
 }
 
-/// Per effort level, for one cadre under one period's shocks, the findings other than a
-/// shortfall that the due-diligence review does not exempt (complaints, unexempted errors and
-/// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers in `kept`
-/// (length [`ActionLanes::padded_levels`]; the padding is unused). `work` is working memory of
-/// the same length.
-///
-/// The effort outcomes are [`EffortLevel::outcome`]'s, operand for operand, in vector lanes
-/// across the levels: the complaint exponentials of all levels together, and the common case of
-/// both Poisson counts (every rate at most `-ln u`: no error and no complaint at any level) as
-/// one lane comparison. Only when some level's rate exceeds it are the counts found level by
-/// level ([`poisson_inv`]), so the counts are always [`poisson_inv`]'s.
+/// The exponents `-beta * satisfaction` of the complaint rates of every effort level for one
+/// cadre under one period's shocks, in `out` (length [`ActionLanes::padded_levels`]; the padding
+/// repeats level 0): [`EffortLevel::outcome`]'s expressions, operand for operand, in vector lanes.
+/// The engine writes them for every cadre of a township and takes their exponentials in one long
+/// vector loop (independent lanes keep the vector units busy, where one cadre's eight would wait
+/// on the latency of one exponential), then finishes each cadre with [`kept_findings`].
 #[inline(always)]
-pub fn kept_findings(lanes: &ActionLanes, p: &Params, t: &Traits, sh: &Shocks, work: &mut [f64], kept: &mut [f64]) {
+pub fn level_exponents(lanes: &ActionLanes, p: &Params, t: &Traits, sh: &Shocks, out: &mut [f64]) {
     let lv = &lanes.levels;
     let len = lv.s.len();
-    let (work, kept) = (&mut work[..len], &mut kept[..len]);
-    let (s, of, ef, cb, dil) =
-        (&lv.s[..len], &lv.output_factor[..len], &lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len]);
+    let out = &mut out[..len];
+    let (s, of) = (&lv.s[..len], &lv.output_factor[..len]);
     for j in 0..len {
         let y = t.ability * s[j] * of[j] + sh.eps_y;
         let satisfaction = y + sh.eta;
-        work[j] = -p.beta * satisfaction;
+        out[j] = -p.beta * satisfaction;
     }
-    for chunk in work.chunks_exact_mut(PAY_LANES) {
-        crate::math::elementary::exp_in_place(chunk);
-    }
-    // The complaint rates replace their exponentials; `any` marks a rate above its `-ln u`
-    // (a NaN rate gives 0, as in `poisson_inv`; the padding repeats level 0, so it adds nothing).
+}
+
+/// Per effort level, for one cadre under one period's shocks, the findings other than a
+/// shortfall that the due-diligence review does not exempt (complaints, unexempted errors and
+/// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers in `kept`
+/// (length [`ActionLanes::padded_levels`]; the padding is unused). `ex` are the exponentials of
+/// [`level_exponents`]; `work` is working memory of the same length.
+///
+/// The counts are [`EffortLevel::outcome`]'s, operand for operand, in vector lanes across the
+/// levels, with the common case of both Poisson counts (every rate at most `-ln u`: no error and
+/// no complaint at any level) as one lane comparison. Only when some level's rate exceeds it are
+/// the counts found level by level ([`poisson_inv`]), so the counts are always [`poisson_inv`]'s.
+#[inline(always)]
+pub fn kept_findings(lanes: &ActionLanes, p: &Params, sh: &Shocks, ex: &[f64], work: &mut [f64], kept: &mut [f64]) {
+    let lv = &lanes.levels;
+    let len = lv.s.len();
+    let (ex, work, kept) = (&ex[..len], &mut work[..len], &mut kept[..len]);
+    let (ef, cb, dil) = (&lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len]);
+    // The complaint rates; `any` marks a rate above its `-ln u` (a NaN rate gives 0, as in
+    // `poisson_inv`; the padding repeats level 0, so it adds nothing).
     let mut any = 0u64;
     for j in 0..len {
         let error_rate = ef[j] * sh.detection;
-        let complaint_rate = (cb[j] + p.c1 * work[j]) * p.verify;
+        let complaint_rate = (cb[j] + p.c1 * ex[j]) * p.verify;
         any |= mask(error_rate > sh.u_error.1) | mask(complaint_rate > sh.u_complaint.1);
         work[j] = complaint_rate;
     }
@@ -1034,10 +1056,15 @@ mod tests {
             level_outcomes(&levels, &p, &t, &sh, &mut out, &mut vec![0.0; levels.len().div_ceil(8) * 8], 8);
             // The findings in lanes are those LevelJudge counts from each level's outcome.
             let mut kept = vec![f64::NAN; lanes.padded_levels()];
-            kept_findings(&lanes, &p, &t, &sh, &mut vec![0.0; lanes.padded_levels()], &mut kept);
+            let mut ex = vec![f64::NAN; lanes.padded_levels()];
+            level_exponents(&lanes, &p, &t, &sh, &mut ex);
+            crate::math::elementary::exp_in_place(&mut ex);
+            kept_findings(&lanes, &p, &sh, &ex, &mut vec![0.0; lanes.padded_levels()], &mut kept);
             for (li, e) in out.iter().enumerate() {
                 let lj = LevelJudge::new(&p, e, &sh);
                 assert_eq!(kept[li].to_bits(), f64::from(lj.kept).to_bits(), "case {case} level {li}");
+                let with = levels[li].outcome_with(&p, &t, &sh, ex[li]);
+                assert_eq!(format!("{with:?}"), format!("{e:?}"), "case {case} level {li}");
             }
             let len = lanes.padded_len();
             let mut pay = vec![f64::NAN; len];
