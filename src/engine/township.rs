@@ -85,7 +85,8 @@ pub struct Scratch {
     payoffs: Vec<f64>,
     ranking: Vec<(f64, u32)>,
     position: Vec<u32>,
-    pay: Vec<f64>,
+    /// The payoffs of every action of every cadre, `stride(actions)` apart.
+    pays: Vec<f64>,
     logs: Vec<f64>,
     /// The complaint exponentials of every level of every cadre ([`level_exponents`]).
     level_exp: Vec<f64>,
@@ -113,8 +114,8 @@ impl Scratch {
         self.actions.resize(cadres, 0);
         self.payoffs.resize(cadres, 0.0);
         self.position.resize(cadres, 0);
-        // The padding of `pay` is never written, so it stays 0 (as the attractions' padding).
-        self.pay.resize(stride(model.actions.len()), 0.0);
+        // `foregone_payoffs` sets the padding to 0 (as the attractions' padding).
+        self.pays.resize(cadres * stride(model.actions.len()), 0.0);
         self.level_exp.resize(cadres * model.lanes.padded_levels(), 0.0);
         self.level_work.resize(model.lanes.padded_levels(), 0.0);
         self.kept.resize(model.lanes.padded_levels(), 0.0);
@@ -335,6 +336,22 @@ impl Township {
             scratch.position[i as usize] = pos as u32;
         }
 
+        // Pass 2a: the foregone payoffs of every cadre (their findings of all levels together,
+        // then the judgements and utilities of all actions, both in vector lanes), in a loop of
+        // their own whose iterations do not depend on each other. The chosen action is evaluated
+        // like the others (no unpredictable branch on it) and given its realised payoff below.
+        if foregone {
+            for (i, c) in self.cadres.iter().enumerate() {
+                let cut = promotion_cut(&scratch.ranking, slots, scratch.position[i] as usize);
+                let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
+                let sh = &scratch.shocks[i];
+                let ex = &scratch.level_exp[i * nl..(i + 1) * nl];
+                kept_findings(&model.lanes, p, sh, ex, &mut scratch.level_work, &mut scratch.kept, &mut scratch.kept_actions);
+                let pay = &mut scratch.pays[i * w..(i + 1) * w];
+                foregone_payoffs(&model.lanes, p, &c.traits(), sh, c.fatigue, &pc, &scratch.kept_actions, pay);
+            }
+        }
+
         // Pass 2: payoffs, learning, state.
         let mut acc = Accum::default();
         let mut counts = Counts::default();
@@ -346,15 +363,7 @@ impl Township {
             let act = model.actions.actions[chosen];
             let e = scratch.effort[i];
             let j = scratch.judged[i];
-            // The score a cadre must beat: the slots-th best among the others.
             let pos = scratch.position[i] as usize;
-            let cut = if slots == 0 {
-                None
-            } else if pos < slots {
-                scratch.ranking.get(slots).copied()
-            } else {
-                scratch.ranking.get(slots - 1).copied()
-            };
             let promoted = pos < slots;
             let l = load(act.s, act.m, &sh);
             let f_next = fatigue_after(p, c.fatigue, l);
@@ -365,25 +374,9 @@ impl Township {
             let cadre = &mut self.cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    // Foregone payoffs: the findings of all levels together, then the
-                    // judgements and utilities of all actions, both in vector lanes. The chosen action is evaluated like the others
-                    // (no unpredictable branch on it) and then given its realised payoff.
-                    let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
-                    let ex = &scratch.level_exp[i * nl..(i + 1) * nl];
-                    kept_findings(&model.lanes, p, &sh, ex, &mut scratch.level_work, &mut scratch.kept);
-                    foregone_payoffs(
-                        &model.lanes,
-                        p,
-                        &traits,
-                        &sh,
-                        c.fatigue,
-                        &pc,
-                        &scratch.kept,
-                        &mut scratch.kept_actions,
-                        &mut scratch.pay,
-                    );
-                    scratch.pay[chosen] = u;
-                    ewa_update(attr, &mut cadre.experience, chosen, &scratch.pay, p.learning.phi, p.learning.rho, p.learning.delta);
+                    let pay = &mut scratch.pays[i * w..(i + 1) * w];
+                    pay[chosen] = u;
+                    ewa_update(attr, &mut cadre.experience, chosen, pay, p.learning.phi, p.learning.rho, p.learning.delta);
                 }
                 LearningRule::Ewa => ewa_update_chosen(attr, &mut cadre.experience, chosen, u, p.learning.phi, p.learning.rho),
                 LearningRule::RothErev => {
@@ -493,6 +486,20 @@ impl Township {
         }
         counts.add_to(&mut acc);
         acc
+    }
+}
+
+/// The score cadre at `position` (`u32::MAX` if ineligible) must beat to be promoted: the
+/// `slots`-th best among the others in `ranking` (best first), or none if every eligible
+/// cadre wins.
+#[inline(always)]
+fn promotion_cut(ranking: &[(f64, u32)], slots: usize, position: usize) -> Option<(f64, u32)> {
+    if slots == 0 {
+        None
+    } else if position < slots {
+        ranking.get(slots).copied()
+    } else {
+        ranking.get(slots - 1).copied()
     }
 }
 

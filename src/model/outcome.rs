@@ -384,6 +384,8 @@ pub struct ActionLanes {
     output_factor: Vec<f64>,
     /// `s` meets the due-diligence threshold (a lane mask: all ones or all zeros).
     diligent: Vec<u64>,
+    /// All ones for an action, all zeros for the padding.
+    real: Vec<u64>,
     /// The effort levels' constants, padded to whole lanes (the padding is level 0's, results
     /// unused): [`kept_findings`] runs over every level of a cadre in vector lanes.
     levels: LevelLanes,
@@ -419,6 +421,7 @@ impl ActionLanes {
             output_factor: level.iter().map(|&l| levels[l].output_factor).collect(),
             diligent: level.iter().map(|&l| mask(levels[l].diligent)).collect(),
             level,
+            real: (0..len).map(|j| mask(j < n)).collect(),
             levels: LevelLanes::new(levels),
         }
     }
@@ -472,19 +475,29 @@ pub fn level_exponents(lanes: &ActionLanes, p: &Params, t: &Traits, sh: &Shocks,
 
 /// Per effort level, for one cadre under one period's shocks, the findings other than a
 /// shortfall that the due-diligence review does not exempt (complaints, unexempted errors and
-/// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers in `kept`
-/// (length [`ActionLanes::padded_levels`]; the padding is unused). `ex` are the exponentials of
-/// [`level_exponents`]; `work` is working memory of the same length.
+/// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers per action in
+/// `kept` (length [`ActionLanes::padded_len`]: each action gets its level's; the padding is
+/// unused). `ex` are the exponentials of [`level_exponents`]; `work` and `kept_levels` are
+/// working memory of length [`ActionLanes::padded_levels`].
 ///
 /// The counts are [`EffortLevel::outcome`]'s, operand for operand, in vector lanes across the
 /// levels, with the common case of both Poisson counts (every rate at most `-ln u`: no error and
 /// no complaint at any level) as one lane comparison. Only when some level's rate exceeds it are
 /// the counts found level by level ([`poisson_inv`]), so the counts are always [`poisson_inv`]'s.
 #[inline(always)]
-pub fn kept_findings(lanes: &ActionLanes, p: &Params, sh: &Shocks, ex: &[f64], work: &mut [f64], kept: &mut [f64]) {
+pub fn kept_findings(
+    lanes: &ActionLanes,
+    p: &Params,
+    sh: &Shocks,
+    ex: &[f64],
+    work: &mut [f64],
+    kept_levels: &mut [f64],
+    kept: &mut [f64],
+) {
     let lv = &lanes.levels;
     let len = lv.s.len();
-    let (ex, work, kept) = (&ex[..len], &mut work[..len], &mut kept[..len]);
+    let (ex, work, kept_levels) = (&ex[..len], &mut work[..len], &mut kept_levels[..len]);
+    let kept = &mut kept[..lanes.padded_len()];
     let (ef, cb, dil) = (&lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len]);
     // The complaint rates; `any` marks a rate above its `-ln u` (a NaN rate gives 0, as in
     // `poisson_inv`; the padding repeats level 0, so it adds nothing).
@@ -500,10 +513,11 @@ pub fn kept_findings(lanes: &ActionLanes, p: &Params, sh: &Shocks, ex: &[f64], w
     if any == 0 {
         // No errors and no complaints: only misconduct found can be kept, unless the review
         // exempts it as an honest error.
+        // Written per action directly (the actions' own due-diligence masks), in vector lanes.
         let found = f64::from(sh.misconduct_found).to_bits();
-        for j in 0..len {
-            let misconduct_exempt = dil[j] & review & !correct;
-            kept[j] = f64::from_bits(found & !misconduct_exempt);
+        for (k, &d) in kept.iter_mut().zip(&lanes.diligent) {
+            let misconduct_exempt = d & review & !correct;
+            *k = f64::from_bits(found & !misconduct_exempt);
         }
         return;
     }
@@ -514,7 +528,10 @@ pub fn kept_findings(lanes: &ActionLanes, p: &Params, sh: &Shocks, ex: &[f64], w
         let correct = correct != 0;
         let err_kept = if review_exempts && correct { 0 } else { errors };
         let mis_kept = if review_exempts && !correct { 0 } else { sh.misconduct_found };
-        kept[j] = f64::from(complaints + err_kept + mis_kept);
+        kept_levels[j] = f64::from(complaints + err_kept + mis_kept);
+    }
+    for (k, &l) in kept.iter_mut().zip(&lanes.level) {
+        *k = kept_levels[l];
     }
 }
 
@@ -538,8 +555,7 @@ pub struct PromotionCut {
 /// operation for operation, written across the actions in [`PAY_LANES`] lanes: the integer
 /// findings as whole numbers in `f64` (exact), the regime, veto, tournament and bonus decisions as
 /// lane selections instead of branches. `kept` are the cadre's unexempted findings other than a
-/// shortfall per effort level ([`kept_findings`]); `kept_a` is working memory of one entry per
-/// action and padding ([`ActionLanes::padded_len`]).
+/// shortfall per action ([`kept_findings`]).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn foregone_payoffs(
@@ -550,7 +566,6 @@ pub fn foregone_payoffs(
     fatigue: f64,
     cut: &PromotionCut,
     kept: &[f64],
-    kept_a: &mut [f64],
     pay: &mut [f64],
 ) {
     let review = sh.u_review < p.exempt;
@@ -579,12 +594,10 @@ pub fn foregone_payoffs(
     // The per-level findings spread over the actions, then one loop over every action that the
     // compiler vectorises (a loop of a runtime length is vectorised; one of a fixed 8 would be
     // unrolled into scalar code first).
-    let kept_a = &mut kept_a[..len];
-    for (k, &l) in kept_a.iter_mut().zip(&lanes.level) {
-        *k = kept[l];
-    }
+    let kept_a = &kept[..len];
     let (s, m, s_plus_m) = (&lanes.s[..len], &lanes.m[..len], &lanes.s_plus_m[..len]);
     let (kappa_s, of, dil) = (&lanes.kappa_s[..len], &lanes.output_factor[..len], &lanes.diligent[..len]);
+    let real = &lanes.real[..len];
     for j in 0..len {
         // EffortLevel::outcome's output and satisfaction.
         let y = t.ability * s[j] * of[j] + sh.eps_y;
@@ -611,9 +624,9 @@ pub fn foregone_payoffs(
         u = select_mask(bonus, u + terms.bonus, u);
         let f_next = decay * fatigue + (ld - sustainable).max(0.0);
         u = select_mask(fat, u - terms.fatigue_cost * f_next, u);
-        pay[j] = u;
+        // The padding is 0 (a selection: a loop writing zeros would become a call to memset).
+        pay[j] = select_mask(real[j], u, 0.0);
     }
-    pay[lanes.n..].iter_mut().for_each(|x| *x = 0.0);
 }
 
 /// Verified complaints: `Poisson((c0 + c_a*s + c1*exp(-beta*sat))*verify)` through the inverse
@@ -1055,20 +1068,23 @@ mod tests {
             let mut out = vec![EffortOutcome::default(); levels.len()];
             level_outcomes(&levels, &p, &t, &sh, &mut out, &mut vec![0.0; levels.len().div_ceil(8) * 8], 8);
             // The findings in lanes are those LevelJudge counts from each level's outcome.
-            let mut kept = vec![f64::NAN; lanes.padded_levels()];
+            let len = lanes.padded_len();
+            let mut kept = vec![f64::NAN; len];
             let mut ex = vec![f64::NAN; lanes.padded_levels()];
             level_exponents(&lanes, &p, &t, &sh, &mut ex);
             crate::math::elementary::exp_in_place(&mut ex);
-            kept_findings(&lanes, &p, &sh, &ex, &mut vec![0.0; lanes.padded_levels()], &mut kept);
+            let nl = lanes.padded_levels();
+            kept_findings(&lanes, &p, &sh, &ex, &mut vec![0.0; nl], &mut vec![0.0; nl], &mut kept);
             for (li, e) in out.iter().enumerate() {
-                let lj = LevelJudge::new(&p, e, &sh);
-                assert_eq!(kept[li].to_bits(), f64::from(lj.kept).to_bits(), "case {case} level {li}");
                 let with = levels[li].outcome_with(&p, &t, &sh, ex[li]);
                 assert_eq!(format!("{with:?}"), format!("{e:?}"), "case {case} level {li}");
             }
-            let len = lanes.padded_len();
+            for (j, a) in actions.actions.iter().enumerate() {
+                let lj = LevelJudge::new(&p, &out[a.level], &sh);
+                assert_eq!(kept[j].to_bits(), f64::from(lj.kept).to_bits(), "case {case} action {j}");
+            }
             let mut pay = vec![f64::NAN; len];
-            foregone_payoffs(&lanes, &p, &t, &sh, fatigue, &pc, &kept, &mut vec![0.0; len], &mut pay);
+            foregone_payoffs(&lanes, &p, &t, &sh, fatigue, &pc, &kept, &mut pay);
             let terms = UtilityTerms::new(&p, &t, &sh);
             for (j, a) in actions.actions.iter().enumerate() {
                 let e = out[a.level];
