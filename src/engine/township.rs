@@ -355,26 +355,30 @@ impl Township {
         // Pass 2: payoffs, learning, state.
         let mut acc = Accum::default();
         let mut counts = Counts::default();
+        // Slices of the township's length, so that indexing them by a cadre needs no bounds check.
+        let (shocks, actions, effort, judged) = (&scratch.shocks[..n], &scratch.actions[..n], &scratch.effort[..n], &scratch.judged[..n]);
+        let (position, payoffs, pays) = (&scratch.position[..n], &mut scratch.payoffs[..n], &mut scratch.pays[..n * w]);
+        let (cadres, attractions) = (&mut self.cadres[..n], &mut self.attractions[..n * w]);
         for i in 0..n {
-            let c = self.cadres[i];
+            let c = cadres[i];
             let traits = c.traits();
-            let sh = scratch.shocks[i];
-            let chosen = scratch.actions[i] as usize;
+            let sh = shocks[i];
+            let chosen = actions[i] as usize;
             let act = model.actions.actions[chosen];
-            let e = scratch.effort[i];
-            let j = scratch.judged[i];
-            let pos = scratch.position[i] as usize;
+            let e = effort[i];
+            let j = judged[i];
+            let pos = position[i] as usize;
             let promoted = pos < slots;
             let l = load(act.s, act.m, &sh);
             let f_next = fatigue_after(p, c.fatigue, l);
             let terms = UtilityTerms::new(p, &traits, &sh);
             let u = terms.utility(e.y, &j, promoted, l, f_next);
 
-            let attr = &mut self.attractions[i * w..(i + 1) * w];
-            let cadre = &mut self.cadres[i];
+            let attr = &mut attractions[i * w..(i + 1) * w];
+            let cadre = &mut cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    let pay = &mut scratch.pays[i * w..(i + 1) * w];
+                    let pay = &mut pays[i * w..(i + 1) * w];
                     pay[chosen] = u;
                     ewa_update(attr, &mut cadre.experience, chosen, pay, p.learning.phi, p.learning.rho, p.learning.delta);
                 }
@@ -429,7 +433,7 @@ impl Township {
             cadre.rank += u32::from(promoted);
             cadre.fatigue = f_next;
             cadre.payoff = u;
-            scratch.payoffs[i] = u;
+            payoffs[i] = u;
             cadre.tenure += 1;
             cadre.last_action = chosen as u32;
             cadre.last_sanctioned = sanctioned;
