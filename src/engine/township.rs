@@ -26,7 +26,8 @@ use super::Model;
 use crate::math::elementary::exp_in_place;
 use crate::metrics::Accum;
 use crate::model::learning::{
-    ewa_update, ewa_update_chosen, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update, LANES,
+    ewa_update_chosen, ewa_update_realised, imitation_probability, logit_choice, logit_choice_lanes, proportional_choice, roth_erev_update,
+    LANES,
 };
 use crate::model::outcome::{
     fatigue_after, foregone_payoffs, kept_findings, level_exponents, load, neg_ln_uniforms, EffortOutcome, Judgement, LevelJudge,
@@ -357,7 +358,7 @@ impl Township {
         let mut counts = Counts::default();
         // Slices of the township's length, so that indexing them by a cadre needs no bounds check.
         let (shocks, actions, effort, judged) = (&scratch.shocks[..n], &scratch.actions[..n], &scratch.effort[..n], &scratch.judged[..n]);
-        let (position, payoffs, pays) = (&scratch.position[..n], &mut scratch.payoffs[..n], &mut scratch.pays[..n * w]);
+        let (position, payoffs, pays) = (&scratch.position[..n], &mut scratch.payoffs[..n], &scratch.pays[..n * w]);
         let (cadres, attractions) = (&mut self.cadres[..n], &mut self.attractions[..n * w]);
         for i in 0..n {
             let c = cadres[i];
@@ -378,9 +379,9 @@ impl Township {
             let cadre = &mut cadres[i];
             match p.learning.rule {
                 LearningRule::Ewa if foregone => {
-                    let pay = &mut pays[i * w..(i + 1) * w];
-                    pay[chosen] = u;
-                    ewa_update(attr, &mut cadre.experience, chosen, pay, p.learning.phi, p.learning.rho, p.learning.delta);
+                    let pay = &pays[i * w..(i + 1) * w];
+                    let (phi, rho, delta) = (p.learning.phi, p.learning.rho, p.learning.delta);
+                    ewa_update_realised(attr, &mut cadre.experience, chosen, pay, u, phi, rho, delta);
                 }
                 LearningRule::Ewa => ewa_update_chosen(attr, &mut cadre.experience, chosen, u, p.learning.phi, p.learning.rho),
                 LearningRule::RothErev => {

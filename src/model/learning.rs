@@ -26,6 +26,26 @@ pub fn ewa_update(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs: &[f64],
     *n = n_new;
 }
 
+/// [`ewa_update`] with the chosen action's realised payoff `realised` given apart from the
+/// foregone payoffs (`payoffs[chosen]` is ignored): the same attractions, bit for bit, as
+/// [`ewa_update`] with `payoffs[chosen] = realised`. The engine uses this form so that it never
+/// writes one payoff into a row it then reads whole in vector lanes (a load that overlaps a
+/// narrower store still in flight waits for it to complete).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn ewa_update_realised(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs: &[f64], realised: f64, phi: f64, rho: f64, delta: f64) {
+    let n_old = *n;
+    let n_new = rho * n_old + 1.0;
+    let keep = phi * n_old;
+    let inv = 1.0 / n_new;
+    let old = attr[chosen];
+    for (a, &pi) in attr.iter_mut().zip(payoffs) {
+        *a = (keep * *a + delta * pi) * inv;
+    }
+    attr[chosen] = (keep * old + 1.0 * realised) * inv;
+    *n = n_new;
+}
+
 /// EWA update when foregone payoffs carry no weight (`delta = 0`): only the chosen action's
 /// payoff is needed.
 pub fn ewa_update_chosen(attr: &mut [f64], n: &mut f64, chosen: usize, payoff: f64, phi: f64, rho: f64) {
@@ -308,6 +328,13 @@ mod tests {
             let mut fast = attr.clone();
             let mut n_fast = n0;
             ewa_update(&mut fast, &mut n_fast, chosen, &pay, phi, rho, delta);
+            // The form with the realised payoff apart ignores the row's entry for the chosen action.
+            let (mut apart, mut n_apart) = (attr.clone(), n0);
+            let mut row = pay.clone();
+            row[chosen] = f64::NAN;
+            ewa_update_realised(&mut apart, &mut n_apart, chosen, &row, pay[chosen], phi, rho, delta);
+            assert!(apart.iter().zip(&fast).all(|(a, b)| a.to_bits() == b.to_bits()));
+            assert_eq!(n_apart.to_bits(), n_fast.to_bits());
             let n_new = rho * n0 + 1.0;
             for j in 0..n {
                 let w = if j == chosen { 1.0 } else { delta };
