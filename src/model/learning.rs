@@ -136,16 +136,15 @@ pub fn logit_choice_with(attr: &[f64], lambda: f64, u: f64, cumulative: &mut [f6
 pub fn logit_choice_lanes(attrs: [&[f64]; LANES], lambda: f64, u: [f64; LANES], block: &mut [[f64; LANES]]) -> [usize; LANES] {
     let n = attrs[0].len();
     let block = &mut block[..n];
-    for (l, a) in attrs.iter().enumerate() {
-        for (row, &x) in block.iter_mut().zip(a.iter()) {
-            row[l] = x;
-        }
-    }
+    // Each row is assembled in registers and stored whole (eight narrow stores followed by a
+    // wide load of the same row would wait for the stores to complete), with the running maximum.
     let mut max = [f64::NEG_INFINITY; LANES];
-    for row in block.iter() {
+    for (j, row) in block.iter_mut().enumerate() {
+        let r: [f64; LANES] = std::array::from_fn(|l| attrs[l][j]);
         for l in 0..LANES {
-            max[l] = f64::max(max[l], row[l]);
+            max[l] = f64::max(max[l], r[l]);
         }
+        *row = r;
     }
     for row in block.iter_mut() {
         for l in 0..LANES {
