@@ -548,8 +548,11 @@ pub fn kept_findings(
         let mis_kept = if review_exempts && !correct { 0 } else { sh.misconduct_found };
         kept_levels[j] = f64::from(complaints + err_kept + mis_kept);
     }
-    for (k, &l) in kept.iter_mut().zip(&lanes.level) {
-        *k = kept_levels[l];
+    // Spread over the actions a whole lane group at a time (narrow stores followed by the wide
+    // loads of `foregone_payoffs` would wait for the stores to complete).
+    for (group, levels) in kept.chunks_exact_mut(PAY_LANES).zip(lanes.level.chunks_exact(PAY_LANES)) {
+        let g: [f64; PAY_LANES] = std::array::from_fn(|l| kept_levels[levels[l]]);
+        group.copy_from_slice(&g);
     }
 }
 
