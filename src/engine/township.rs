@@ -297,7 +297,7 @@ impl Township {
         // Pass 1: shocks (their logarithms for the whole township at once) and the judgement of
         // each chosen action.
         for (i, c) in self.cadres.iter().enumerate() {
-            scratch.shocks[i] = model.tables.draw_without_logs(&mut rng, p, c.corrupt);
+            model.tables.draw_into(&mut rng, p, c.corrupt, &mut scratch.shocks[i]);
         }
         neg_ln_uniforms(&mut scratch.shocks[..n], &mut scratch.logs);
         let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
@@ -326,15 +326,19 @@ impl Township {
         }
 
         // Promotion tournament: best scores among eligible cadres, ties to the lower index.
-        for (i, c) in self.cadres.iter().enumerate() {
-            if c.block_left == 0 && !scratch.judged[i].disqualified {
-                scratch.ranking.push((scratch.judged[i].score, i as u32));
-            }
-        }
-        scratch.ranking.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Without slots nobody is promoted and no cut exists, so the ranking is only needed for a
+        // watched township's record of positions (most township-periods have no slot).
         scratch.position.iter_mut().for_each(|x| *x = u32::MAX);
-        for (pos, &(_, i)) in scratch.ranking.iter().enumerate() {
-            scratch.position[i as usize] = pos as u32;
+        if slots > 0 || self.watched.is_some() {
+            for (i, c) in self.cadres.iter().enumerate() {
+                if c.block_left == 0 && !scratch.judged[i].disqualified {
+                    scratch.ranking.push((scratch.judged[i].score, i as u32));
+                }
+            }
+            scratch.ranking.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (pos, &(_, i)) in scratch.ranking.iter().enumerate() {
+                scratch.position[i as usize] = pos as u32;
+            }
         }
 
         // Pass 2a: the foregone payoffs of every cadre (their findings of all levels together,

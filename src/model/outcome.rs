@@ -160,6 +160,16 @@ impl ShockTables {
     /// for a whole township at once, in vector lanes ([`neg_ln_uniforms`]).
     #[inline]
     pub fn draw_without_logs<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool) -> Shocks {
+        let mut s = Shocks::default();
+        self.draw_into(rng, p, corrupt, &mut s);
+        s
+    }
+
+    /// [`ShockTables::draw_without_logs`] written field by field into `s` (every field is set).
+    /// The engine draws into its scratch row this way: a struct returned by value is built on the
+    /// stack with narrow stores and then copied with wide loads, which wait for those stores.
+    #[inline]
+    pub fn draw_into<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool, s: &mut Shocks) {
         let n1 = standard_normal(rng);
         let n2 = standard_normal(rng);
         let n3 = standard_normal(rng);
@@ -173,28 +183,24 @@ impl ShockTables {
             not_found *= powi(l.miss, n);
         }
         let detection = 1.0 - not_found;
-        let u_error = open_uniform(rng);
-        let u_complaint = open_uniform(rng);
-        let mut s = Shocks {
-            eps_y: p.output_noise * n1,
-            nu: p.materials_noise * n2,
-            eta: p.satisfaction_noise * n3,
-            visits,
-            inspection_time: time,
-            detection,
-            u_error: (u_error, 0.0),
-            u_complaint: (u_complaint, 0.0),
-            u_shortfall: rng.random(),
-            u_review: rng.random(),
-            u_classify: rng.random(),
-            incidents: 0,
-            misconduct_found: 0,
-        };
+        // The uniforms in the order of the struct literal this replaced.
+        s.eps_y = p.output_noise * n1;
+        s.nu = p.materials_noise * n2;
+        s.eta = p.satisfaction_noise * n3;
+        s.visits = visits;
+        s.inspection_time = time;
+        s.detection = detection;
+        s.u_error = (open_uniform(rng), 0.0);
+        s.u_complaint = (open_uniform(rng), 0.0);
+        s.u_shortfall = rng.random();
+        s.u_review = rng.random();
+        s.u_classify = rng.random();
+        s.incidents = 0;
+        s.misconduct_found = 0;
         if corrupt {
             s.incidents = draw_from_table(&self.misconduct_cdf, self.misconduct_rate, rng.random::<f64>());
             s.misconduct_found = (0..s.incidents).filter(|_| rng.random::<f64>() < detection).count() as u32;
         }
-        s
     }
 }
 
