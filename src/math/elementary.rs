@@ -211,9 +211,12 @@ mod tests {
     /// ln 2 in double-double.
     const LN2: Dd = Dd(std::f64::consts::LN_2, 2.319046813846299558e-17);
 
-    /// exp in double-double: x = k ln2 + r, exp(r) by its Taylor series to 30 terms with
-    /// r = r0 / 2^8 and 8 squarings.
-    fn exp_dd(x: f64) -> Dd {
+    /// exp in double-double before its scaling by 2^k: `(exp(x) / 2^k, k)` with x = k ln2 + r,
+    /// exp(r) by its Taylor series to 30 terms with r = r0 / 2^8 and 8 squarings. The error is
+    /// measured against this unscaled value: scaled down to near 2^-1022, the low part would lose
+    /// its bits to the subnormal range and the reference would be no better than the rounded
+    /// result (an error of exactly 0 or 1 ulp near x = -708).
+    fn exp_dd_unscaled(x: f64) -> (Dd, f64) {
         let k = (x / LN2.0).round();
         let r = add(Dd(x, 0.0), mul(Dd(-k, 0.0), LN2));
         let r = mul(r, Dd(1.0 / 256.0, 0.0));
@@ -226,11 +229,29 @@ mod tests {
         for _ in 0..8 {
             sum = mul(sum, sum);
         }
-        // Scale by 2^k exactly (in two steps, for large |k|).
+        (sum, k)
+    }
+
+    /// `2^k` as a pair of factors, each a normal number for |k| <= 2044.
+    fn pow2_pair(k: f64) -> (f64, f64) {
         let h = (k / 2.0).trunc();
-        let s1 = 2f64.powi(h as i32);
-        let s2 = 2f64.powi((k - h) as i32);
+        (2f64.powi(h as i32), 2f64.powi((k - h) as i32))
+    }
+
+    /// exp in double-double.
+    fn exp_dd(x: f64) -> Dd {
+        let (sum, k) = exp_dd_unscaled(x);
+        // Scale by 2^k exactly (in two steps, for large |k|).
+        let (s1, s2) = pow2_pair(k);
         Dd(sum.0 * s1 * s2, sum.1 * s1 * s2)
+    }
+
+    /// Error of `exp(x)` in ulp, for results in the normal range: `exp(x) / 2^k` (exact) against
+    /// the unscaled reference.
+    fn exp_ulps(x: f64) -> f64 {
+        let (want, k) = exp_dd_unscaled(x);
+        let (s1, s2) = pow2_pair(-k);
+        ulps(exp(x) * s1 * s2, want)
     }
 
     /// ln in double-double: Newton on exp, from the f64 logarithm.
@@ -273,12 +294,23 @@ mod tests {
         // density) and the whole normal range, densely near 0 where r is tiny.
         for (lo, hi, n) in [(-708.0, 709.0, 200_000), (-40.0, 5.0, 400_000), (-1e-3, 1e-3, 50_000)] {
             for x in inputs(lo, hi, n) {
-                let e = ulps(exp(x), exp_dd(x));
+                let e = exp_ulps(x);
                 if e > worst.0 {
                     worst = (e, x);
                 }
             }
         }
+        // Around the odd multiples of ln(2)/2, where |r| is largest and k changes.
+        for j in -2043..2047 {
+            let m = f64::from(j) * std::f64::consts::LN_2 / 2.0;
+            for x in [m - 1e-9, m, m + 1e-9].into_iter().filter(|x| (-708.0..=709.0).contains(x)) {
+                let e = exp_ulps(x);
+                if e > worst.0 {
+                    worst = (e, x);
+                }
+            }
+        }
+        println!("exp: at most {} ulp, at x = {:e}", worst.0, worst.1);
         assert!(worst.0 <= 2.0, "exp: {} ulp at x = {:e}", worst.0, worst.1);
         // Documented bound: 1 ulp.
         assert!(worst.0 <= 1.0, "exp: {} ulp at x = {:e} (documented bound is 1 ulp)", worst.0, worst.1);
@@ -319,6 +351,12 @@ mod tests {
         assert_eq!(exp(-0.0), 1.0);
         assert_eq!(exp(1000.0), f64::INFINITY);
         assert_eq!(exp(-1000.0), 0.0);
+        // NaN with a payload in the low bits (which end up in the scaling factor's exponent).
+        assert!(exp(f64::from_bits(0x7ff8_0000_0000_0fff)).is_nan() && exp(f64::from_bits(0xfff8_0000_0000_0123)).is_nan());
+        // The edges: ln(f64::MAX) = 709.7827..., half the smallest subnormal at -745.1332...
+        assert!(exp(709.78).is_finite() && exp(709.79) == f64::INFINITY);
+        assert_eq!(exp(-745.1), 5e-324);
+        assert_eq!(exp(-745.2), 0.0);
         // Subnormal results: close to the true value (relative 1e-3 near the bottom).
         let sub = exp(-740.0);
         assert!(sub > 0.0 && sub < f64::MIN_POSITIVE && (sub / 4.2e-322 - 1.0).abs() < 0.01, "{sub:e}");
