@@ -12,7 +12,10 @@
 //! - `isa`: one replication of 10^5 cadres for 12 periods on one thread, on each instruction set
 //!   this CPU can run (`baseline`, `avx2`, `avx512`; results are bit-identical);
 //! - `options`: one thread, 10^4 cadres, 12 periods, for the other learning rules and options
-//!   (Roth-Erev, imitation, innovation, fatigue, the finer grid G = 10 with 66 actions).
+//!   (Roth-Erev, imitation, innovation, fatigue, the finer grid G = 10 with 66 actions);
+//! - `exp_lanes`: our own `exp` alone over 4,096 values, in the kernel's groups (16 logit lanes
+//!   with an `-inf` padding lane, 8 complaint lanes) and as one long slice, on each instruction
+//!   set this CPU can run.
 //!
 //! Sample sizes and times are kept small so that the whole file runs in a few minutes; see
 //! docs/PERFORMANCE.md for the numbers and the machine.
@@ -23,6 +26,7 @@ use std::time::Duration;
 
 use cadresim::engine::simd::Isa;
 use cadresim::engine::{run_replication, run_replications, Model, Silent};
+use cadresim::math::elementary::exp_in_place;
 use cadresim::model::learning::{ewa_update, logit_buffer_len, logit_choice_with};
 use cadresim::scenario::Scenario;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -175,5 +179,79 @@ fn options(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, population, learning, replications, threads, isa, options);
+/// `exp_in_place` over `xs` in groups of `L` lanes, as the kernel calls it.
+#[inline(always)]
+fn exp_groups<const L: usize>(xs: &mut [f64]) {
+    for lanes in xs.chunks_exact_mut(L) {
+        exp_in_place(lanes);
+    }
+}
+
+/// [`exp_groups`] compiled for AVX2, as the engine's AVX2 kernel is.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn exp_groups_avx2<const L: usize>(xs: &mut [f64]) {
+    exp_groups::<L>(xs)
+}
+
+/// [`exp_groups`] compiled for AVX-512F.
+///
+/// # Safety
+/// The CPU must have AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn exp_groups_avx512<const L: usize>(xs: &mut [f64]) {
+    exp_groups::<L>(xs)
+}
+
+fn exp_groups_on<const L: usize>(isa: Isa, xs: &mut [f64]) {
+    match isa {
+        // SAFETY: `Isa::available` lists only the paths this CPU can run.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { exp_groups_avx2::<L>(xs) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { exp_groups_avx512::<L>(xs) },
+        _ => exp_groups::<L>(xs),
+    }
+}
+
+fn exp_lanes(c: &mut Criterion) {
+    let mut g = c.benchmark_group("exp_lanes");
+    g.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(2));
+    let n = 4096;
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+    // Logit arguments lambda*(A_j - max) in [-50, 0], the 16th lane padding; complaint arguments
+    // -beta*satisfaction in [-10, 10]; a long slice over [-50, 10].
+    let logit: Vec<f64> = (0..n).map(|i| if i % 16 == 15 { f64::NEG_INFINITY } else { -50.0 * rng.random::<f64>() }).collect();
+    let complaint: Vec<f64> = (0..n).map(|_| 20.0 * rng.random::<f64>() - 10.0).collect();
+    let wide: Vec<f64> = (0..n).map(|_| 60.0 * rng.random::<f64>() - 50.0).collect();
+    let mut work = vec![0.0; n];
+    g.throughput(Throughput::Elements(n as u64));
+    for isa in Isa::available() {
+        g.bench_function(BenchmarkId::new("logit_16", isa), |b| {
+            b.iter(|| {
+                work.copy_from_slice(&logit);
+                exp_groups_on::<16>(isa, black_box(&mut work));
+            })
+        });
+        g.bench_function(BenchmarkId::new("complaint_8", isa), |b| {
+            b.iter(|| {
+                work.copy_from_slice(&complaint);
+                exp_groups_on::<8>(isa, black_box(&mut work));
+            })
+        });
+        g.bench_function(BenchmarkId::new("slice_4096", isa), |b| {
+            b.iter(|| {
+                work.copy_from_slice(&wide);
+                exp_groups_on::<4096>(isa, black_box(&mut work));
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, population, learning, replications, threads, isa, options, exp_lanes);
 criterion_main!(benches);

@@ -2,16 +2,17 @@
 //! platform's libm (glibc, musl, macOS and Windows each round a few inputs differently) nor on the
 //! instruction set the engine runs on.
 //!
-//! Both functions are branch-free sequences of additions, multiplications, one division (`ln`)
-//! and integer bit operations, with no fused multiply-add and no table lookups, so that
+//! Both functions are branch-free sequences of additions, multiplications, one division (`ln`),
+//! selects and integer bit operations, with no fused multiply-add and no table lookups, so that
 //! * a loop over a slice of them vectorises (SSE2, AVX2 or AVX-512 lanes: see
 //!   [`crate::engine::simd`]) and every lane computes exactly what the scalar form computes;
 //! * the result is the same on every CPU and operating system (Rust never contracts `a * b + c`
 //!   into a fused multiply-add on its own).
 //!
 //! Accuracy, measured against a double-double reference by the tests at the end of this file:
-//! at most 1 unit in the last place (ulp) for `exp` over `[-708, 709]` and for `ln` over the
-//! positive normal numbers; the tests require at most 2 ulp (the kernel's target).
+//! at most 0.82 units in the last place (ulp) for `exp` over `[-708, 709]` and at most 1 ulp for
+//! `ln` over the positive normal numbers; the tests require at most 1 ulp (the kernel's target is
+//! 2 ulp).
 //!
 //! Special values follow IEEE `exp`/`ln`: `exp(NaN) = NaN`, `exp(-inf) = 0`, `exp(+inf) = inf`,
 //! underflow to subnormals and 0 below about -708, overflow to infinity above about 709.78;
@@ -29,38 +30,52 @@ const LOG2_E: f64 = std::f64::consts::LOG2_E;
 const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-01;
 const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
 
-/// `1/k!` for `k = 2..=13`: the Taylor polynomial of `exp` on `|r| <= ln(2)/2`, whose
-/// truncation error (`r^14/14!`) is below `5e-18`.
-const INV_FACT: [f64; 12] = [
-    1.0 / 2.0,
-    1.0 / 6.0,
-    1.0 / 24.0,
-    1.0 / 120.0,
-    1.0 / 720.0,
-    1.0 / 5040.0,
-    1.0 / 40320.0,
-    1.0 / 362880.0,
-    1.0 / 3628800.0,
-    1.0 / 39916800.0,
-    1.0 / 479001600.0,
-    1.0 / 6227020800.0,
+/// Minimax coefficients `c[0..=9]` of `exp(r) ~ 1 + r + r^2 * (c[0] + c[1]*r + ... + c[9]*r^9)`
+/// (degree 11) on `|r| <= ln(2)/2 * (1 + 1e-6)`, minimising the largest relative error.
+///
+/// How they were obtained: the Remez exchange algorithm in mpmath at 50 digits, on the basis
+/// `r^3..r^11` with `c[0] = 1/2` held fixed (a free `c[0]` rounds badly to `f64`); the reference's
+/// signs are taken from the error curve, because that basis vanishes at 0 and the error touches 0
+/// there without changing sign. Started from a least-squares fit on Chebyshev nodes, it
+/// equioscillated to 1e-10 in 3 iterations; each coefficient is the `f64` nearest the result
+/// (`repr` of a Python float, so the decimal below parses to exactly that `f64`). Relative error
+/// of the polynomial with these `f64` coefficients: `5.9e-18` (0.053 * 2^-53), against `5e-18` for
+/// the degree-13 Taylor polynomial it replaces, which needed two more multiply-add steps.
+const EXP_POLY: [f64; 10] = [
+    0.5,
+    0.16666666666666433,
+    0.041666666666604,
+    0.008333333333499917,
+    0.0013888888926778644,
+    0.0001984126946642919,
+    2.480150870674356e-05,
+    2.7557640737399218e-06,
+    2.7625176464722994e-07,
+    2.4978399560375334e-08,
 ];
 
-/// `exp(x)`, correctly handled over the whole `f64` range; at most 1 ulp of error (see the
+/// `2^-64`: the result's last factor for `x < 0` (see [`exp`]).
+const TWO_M64: f64 = 5.421_010_862_427_522_2e-20;
+
+/// `exp(x)`, correctly handled over the whole `f64` range; at most 0.82 ulp of error (see the
 /// module documentation for how that was measured).
 #[inline(always)]
 pub fn exp(x: f64) -> f64 {
     // Clamp without losing NaN (both comparisons are false for NaN): beyond these bounds the
-    // result is 0 or infinity anyway.
+    // result is 0 or infinity anyway. Below -746 the result is set to 0 by the last factor (see
+    // below) rather than by an underflowing product.
+    let zero = x < -746.0;
     let x = if x < -746.0 { -746.0 } else { x };
     let x = if x > 710.0 { 710.0 } else { x };
-    // x = k*ln2 + r with k = round(x/ln2), |r| <= ln2/2 (Cody-Waite reduction).
-    let k = (x * LOG2_E + SHIFT) - SHIFT;
+    // x = k*ln2 + r with k = round(x/ln2), |r| <= ln2/2 (Cody-Waite reduction). `t` holds k in
+    // the low bits of its representation (two's complement; k is in [-1076, 1024] after the clamps).
+    let t = x * LOG2_E + SHIFT;
+    let k = t - SHIFT;
     let r = (x - k * LN2_HI) - k * LN2_LO;
-    // exp(r) = 1 + r + r^2 * q(r), q by Estrin's scheme (a dependency chain of four
-    // multiply-add steps instead of Horner's eleven: the latency, not the operation count,
-    // limits a vector of exponentials).
-    let c = &INV_FACT;
+    // exp(r) = 1 + r + r^2 * q(r), q by Estrin's scheme (a dependency chain of four multiply-add
+    // steps instead of Horner's nine: latency, not the operation count, limits a short vector of
+    // exponentials).
+    let c = &EXP_POLY;
     let r2 = r * r;
     let r4 = r2 * r2;
     let a0 = c[0] + c[1] * r;
@@ -68,26 +83,31 @@ pub fn exp(x: f64) -> f64 {
     let a2 = c[4] + c[5] * r;
     let a3 = c[6] + c[7] * r;
     let a4 = c[8] + c[9] * r;
-    let a5 = c[10] + c[11] * r;
     let b0 = a0 + a1 * r2;
     let b1 = a2 + a3 * r2;
-    let b2 = a4 + a5 * r2;
-    let q = b0 + r4 * (b1 + r4 * b2);
-    let e = 1.0 + (r + r2 * q);
-    // Scale by 2^k in two exact steps 2^k1 * 2^k2 (k1 = round(k/2)), so that both factors are
-    // normal numbers for every k in [-1077, 1025] and only the last product can round (into
-    // the subnormals).
-    let k1 = (k * 0.5 + SHIFT) - SHIFT;
-    let k2 = k - k1;
-    e * pow2(k1) * pow2(k2)
-}
-
-/// `2^k` for a whole number `k` in `[-1022, 1023]` held in an `f64`, built from its bits.
-#[inline(always)]
-fn pow2(k: f64) -> f64 {
-    // (k + 1023) + SHIFT holds k + 1023 in its low bits; shifting them into the exponent field
-    // drops everything above them.
-    f64::from_bits(((k + 1023.0) + SHIFT).to_bits() << 52)
+    let q = b0 + r4 * (b1 + r4 * a4);
+    // 1 + r exactly as hi + lo (Fast2Sum, |r| < 1), so that only the last addition rounds at the
+    // result's scale: without it the rounding of r + r^2*q adds up to a quarter ulp (1.02 ulp
+    // measured instead of 0.82).
+    let hi = 1.0 + r;
+    let lo = (1.0 - hi) + r;
+    let e = hi + (lo + r2 * q);
+    // Scale by 2^k: 2^(k+64) * 2^-64 for x < 0, 2^(k-1) * 2 otherwise. The first factor, built
+    // from t's bits, is then a normal number for every such k, the first product is
+    // exact, and only the last one can round (into the subnormals, or overflow to infinity).
+    // One select on the sign instead of splitting k in two halves: both factors are exact powers
+    // of two wherever the result is normal, so the choice does not change the result there.
+    let neg = x < 0.0;
+    let bias: u64 = if neg { 1023 + 64 } else { 1023 - 1 };
+    let last = if neg { TWO_M64 } else { 2.0 };
+    // 0 for x < -746 (the -inf padding lanes of the logit weights): a product that underflows to
+    // 0 takes a slow microcoded path on some CPUs (AMD Zen: a group of 16 logit lanes with one
+    // such lane took 1.3-1.8x as long), a product with 0 does not. Same value either way.
+    let last = if zero { 0.0 } else { last };
+    // The low 12 bits of t's representation are k mod 2^12; shifting (k + bias) into the
+    // exponent field drops everything above them.
+    let scale = f64::from_bits(t.to_bits().wrapping_add(bias) << 52);
+    e * scale * last
 }
 
 /// fdlibm's minimax coefficients for `ln((1+s)/(1-s)) = 2s + s*R(s^2)` (`__ieee754_log`).
@@ -211,9 +231,12 @@ mod tests {
     /// ln 2 in double-double.
     const LN2: Dd = Dd(std::f64::consts::LN_2, 2.319046813846299558e-17);
 
-    /// exp in double-double: x = k ln2 + r, exp(r) by its Taylor series to 30 terms with
-    /// r = r0 / 2^8 and 8 squarings.
-    fn exp_dd(x: f64) -> Dd {
+    /// exp in double-double before its scaling by 2^k: `(exp(x) / 2^k, k)` with x = k ln2 + r,
+    /// exp(r) by its Taylor series to 30 terms with r = r0 / 2^8 and 8 squarings. The error is
+    /// measured against this unscaled value: scaled down to near 2^-1022, the low part would lose
+    /// its bits to the subnormal range and the reference would be no better than the rounded
+    /// result (an error of exactly 0 or 1 ulp near x = -708).
+    fn exp_dd_unscaled(x: f64) -> (Dd, f64) {
         let k = (x / LN2.0).round();
         let r = add(Dd(x, 0.0), mul(Dd(-k, 0.0), LN2));
         let r = mul(r, Dd(1.0 / 256.0, 0.0));
@@ -226,11 +249,29 @@ mod tests {
         for _ in 0..8 {
             sum = mul(sum, sum);
         }
-        // Scale by 2^k exactly (in two steps, for large |k|).
+        (sum, k)
+    }
+
+    /// `2^k` as a pair of factors, each a normal number for |k| <= 2044.
+    fn pow2_pair(k: f64) -> (f64, f64) {
         let h = (k / 2.0).trunc();
-        let s1 = 2f64.powi(h as i32);
-        let s2 = 2f64.powi((k - h) as i32);
+        (2f64.powi(h as i32), 2f64.powi((k - h) as i32))
+    }
+
+    /// exp in double-double.
+    fn exp_dd(x: f64) -> Dd {
+        let (sum, k) = exp_dd_unscaled(x);
+        // Scale by 2^k exactly (in two steps, for large |k|).
+        let (s1, s2) = pow2_pair(k);
         Dd(sum.0 * s1 * s2, sum.1 * s1 * s2)
+    }
+
+    /// Error of `exp(x)` in ulp, for results in the normal range: `exp(x) / 2^k` (exact) against
+    /// the unscaled reference.
+    fn exp_ulps(x: f64) -> f64 {
+        let (want, k) = exp_dd_unscaled(x);
+        let (s1, s2) = pow2_pair(-k);
+        ulps(exp(x) * s1 * s2, want)
     }
 
     /// ln in double-double: Newton on exp, from the f64 logarithm.
@@ -273,14 +314,25 @@ mod tests {
         // density) and the whole normal range, densely near 0 where r is tiny.
         for (lo, hi, n) in [(-708.0, 709.0, 200_000), (-40.0, 5.0, 400_000), (-1e-3, 1e-3, 50_000)] {
             for x in inputs(lo, hi, n) {
-                let e = ulps(exp(x), exp_dd(x));
+                let e = exp_ulps(x);
                 if e > worst.0 {
                     worst = (e, x);
                 }
             }
         }
+        // Around the odd multiples of ln(2)/2, where |r| is largest and k changes.
+        for j in -2043..2047 {
+            let m = f64::from(j) * std::f64::consts::LN_2 / 2.0;
+            for x in [m - 1e-9, m, m + 1e-9].into_iter().filter(|x| (-708.0..=709.0).contains(x)) {
+                let e = exp_ulps(x);
+                if e > worst.0 {
+                    worst = (e, x);
+                }
+            }
+        }
+        println!("exp: at most {} ulp, at x = {:e}", worst.0, worst.1);
         assert!(worst.0 <= 2.0, "exp: {} ulp at x = {:e}", worst.0, worst.1);
-        // Documented bound: 1 ulp.
+        // Documented bound: 1 ulp (0.82 ulp measured).
         assert!(worst.0 <= 1.0, "exp: {} ulp at x = {:e} (documented bound is 1 ulp)", worst.0, worst.1);
     }
 
@@ -319,6 +371,12 @@ mod tests {
         assert_eq!(exp(-0.0), 1.0);
         assert_eq!(exp(1000.0), f64::INFINITY);
         assert_eq!(exp(-1000.0), 0.0);
+        // NaN with a payload in the low bits (which end up in the scaling factor's exponent).
+        assert!(exp(f64::from_bits(0x7ff8_0000_0000_0fff)).is_nan() && exp(f64::from_bits(0xfff8_0000_0000_0123)).is_nan());
+        // The edges: ln(f64::MAX) = 709.7827..., half the smallest subnormal at -745.1332...
+        assert!(exp(709.78).is_finite() && exp(709.79) == f64::INFINITY);
+        assert_eq!(exp(-745.1), 5e-324);
+        assert_eq!(exp(-745.2), 0.0);
         // Subnormal results: close to the true value (relative 1e-3 near the bottom).
         let sub = exp(-740.0);
         assert!(sub > 0.0 && sub < f64::MIN_POSITIVE && (sub / 4.2e-322 - 1.0).abs() < 0.01, "{sub:e}");
