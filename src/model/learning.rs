@@ -12,18 +12,7 @@ use crate::math::elementary::{exp, exp_in_place};
 /// action and the foregone payoff for the others):
 /// `N <- rho*N + 1`, `A_j <- (phi*N_old*A_j + (delta + (1-delta)*[j chosen])*pi_j) / N`.
 pub fn ewa_update(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs: &[f64], phi: f64, rho: f64, delta: f64) {
-    let n_old = *n;
-    let n_new = rho * n_old + 1.0;
-    let keep = phi * n_old;
-    let inv = 1.0 / n_new;
-    // Every action with weight delta (a loop without a branch on `chosen`), then the chosen one
-    // again from its old attraction with weight 1: the same expression it would have had.
-    let old = attr[chosen];
-    for (a, &pi) in attr.iter_mut().zip(payoffs) {
-        *a = (keep * *a + delta * pi) * inv;
-    }
-    attr[chosen] = (keep * old + 1.0 * payoffs[chosen]) * inv;
-    *n = n_new;
+    ewa_update_realised(attr, n, chosen, payoffs, payoffs[chosen], phi, rho, delta);
 }
 
 /// [`ewa_update`] with the chosen action's realised payoff `realised` given apart from the
@@ -38,6 +27,8 @@ pub fn ewa_update_realised(attr: &mut [f64], n: &mut f64, chosen: usize, payoffs
     let n_new = rho * n_old + 1.0;
     let keep = phi * n_old;
     let inv = 1.0 / n_new;
+    // Every action with weight delta (a loop without a branch on `chosen`), then the chosen one
+    // again from its old attraction with weight 1: the same expression it would have had.
     let old = attr[chosen];
     for (a, &pi) in attr.iter_mut().zip(payoffs) {
         *a = (keep * *a + delta * pi) * inv;

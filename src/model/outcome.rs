@@ -383,14 +383,7 @@ pub fn level_outcomes(
         crate::math::elementary::exp_in_place(chunk);
     }
     for ((o, l), &ex) in out.iter_mut().zip(levels).zip(work.iter()) {
-        // The expressions of `EffortLevel::outcome` and `complaints`, operand for operand.
-        let y = t.ability * l.s * l.output_factor + sh.eps_y;
-        let satisfaction = y + sh.eta;
-        let error_rate = l.error_factor * sh.detection;
-        let errors = poisson_inv(sh.u_error.0, sh.u_error.1, error_rate);
-        let complaint_rate = (l.complaint_base + p.c1 * ex) * p.verify;
-        let complaints = poisson_inv(sh.u_complaint.0, sh.u_complaint.1, complaint_rate);
-        *o = EffortOutcome { s: l.s, y, satisfaction, errors, complaints, diligent: l.diligent };
+        *o = l.outcome_with(p, t, sh, ex);
     }
 }
 
