@@ -1,10 +1,13 @@
 //! A township: its cadres, their learning state, and one period of the model for all of them.
 //!
 //! A period runs in three passes over the township's cadres:
-//! 1. each cadre's shocks are drawn and its chosen action is judged;
-//! 2. promotion slots go to the best eligible scores; then every cadre's realised payoff (and,
-//!    for EWA with `delta > 0`, the foregone payoff of every other action under the same shocks,
-//!    with the peers' realised scores held fixed) updates its learning state;
+//! 1. each cadre's shocks are drawn and its chosen action is judged (with foregone payoffs, the
+//!    complaint exponentials of every level of every cadre are taken first, in one vector loop);
+//! 2. promotion slots go to the best eligible scores (no ranking is built without slots unless
+//!    the township is watched); for EWA with `delta > 0`, the foregone payoff of every action of
+//!    every cadre under the same shocks, with the peers' realised scores held fixed, is computed
+//!    in a loop of its own (2a); then every cadre's realised payoff (and its foregone payoffs)
+//!    updates its learning state;
 //! 3. burnouts are replaced, peers are imitated and next period's actions are drawn.
 //!
 //! All draws come from the township-period stream in a fixed order; scratch buffers are reused,

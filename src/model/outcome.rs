@@ -357,7 +357,9 @@ impl EffortLevel {
 
 /// The outcomes of every effort level in `levels` for one cadre under one period's shocks, in
 /// `out` (in the order of `levels`): the same values as [`EffortLevel::outcome`] level by level,
-/// with the complaint exponentials of all levels computed together over vector lanes.
+/// with the complaint exponentials of all levels computed together over vector lanes. The
+/// engine no longer calls it (it needs only the findings: [`level_exponents`] for a whole township,
+/// then [`kept_findings`]); it is the per-level reference the tests compare those with.
 ///
 /// `work` is working memory of at least `levels.len()` rounded up to a multiple of `lanes`.
 #[inline(always)]
