@@ -92,7 +92,9 @@ pub struct Scratch {
     /// The payoffs of every action of every cadre, `stride(actions)` apart.
     pays: Vec<f64>,
     logs: Vec<f64>,
-    /// The complaint exponentials of every level of every cadre ([`level_exponents`]).
+    /// The complaint exponentials of every level of every cadre ([`level_exponents`]), one
+    /// cadre's right after the other's (no padding between cadres, so no exponential is taken for
+    /// nothing), with one padded row's worth of room at the end.
     level_exp: Vec<f64>,
     level_work: Vec<f64>,
     /// Each level's unexempted findings other than a shortfall ([`kept_findings`]).
@@ -120,7 +122,7 @@ impl Scratch {
         self.position.resize(cadres, 0);
         // `foregone_payoffs` sets the padding to 0 (as the attractions' padding).
         self.pays.resize(cadres * stride(model.actions.len()), 0.0);
-        self.level_exp.resize(cadres * model.lanes.padded_levels(), 0.0);
+        self.level_exp.resize(cadres * model.levels.len() + model.lanes.padded_levels(), 0.0);
         self.level_work.resize(model.lanes.padded_levels(), 0.0);
         self.kept.resize(model.lanes.padded_levels(), 0.0);
         self.kept_actions.resize(model.lanes.padded_len(), 0.0);
@@ -305,12 +307,15 @@ impl Township {
         neg_ln_uniforms(&mut scratch.shocks[..n], &mut scratch.logs);
         let foregone = p.learning.rule == LearningRule::Ewa && p.learning.delta > 0.0;
         let nl = model.lanes.padded_levels();
+        let nlev = model.levels.len();
         if foregone {
             // The complaint exponentials of every level of every cadre, in one vector loop.
+            // Each cadre's padded row is written from its first level on, so its padding is
+            // overwritten by the next cadre's levels.
             for (i, c) in self.cadres.iter().enumerate() {
-                level_exponents(&model.lanes, p, &c.traits(), &scratch.shocks[i], &mut scratch.level_exp[i * nl..(i + 1) * nl]);
+                level_exponents(&model.lanes, p, &c.traits(), &scratch.shocks[i], &mut scratch.level_exp[i * nlev..i * nlev + nl]);
             }
-            for lanes in scratch.level_exp.chunks_exact_mut(LANES) {
+            for lanes in scratch.level_exp[..(n * nlev).div_ceil(LANES) * LANES].chunks_exact_mut(LANES) {
                 exp_in_place(lanes);
             }
         }
@@ -319,7 +324,7 @@ impl Township {
             let sh = &scratch.shocks[i];
             let level = &model.levels[act.level];
             let e = if foregone {
-                level.outcome_with(p, &c.traits(), sh, scratch.level_exp[i * nl + act.level])
+                level.outcome_with(p, &c.traits(), sh, scratch.level_exp[i * nlev + act.level])
             } else {
                 level.outcome(p, &c.traits(), sh)
             };
@@ -353,7 +358,7 @@ impl Township {
                 let cut = promotion_cut(&scratch.ranking, slots, scratch.position[i] as usize);
                 let pc = PromotionCut { can_win: c.block_left == 0 && slots > 0, cut, index: i as u32 };
                 let sh = &scratch.shocks[i];
-                let ex = &scratch.level_exp[i * nl..(i + 1) * nl];
+                let ex = &scratch.level_exp[i * nlev..i * nlev + nl];
                 kept_findings(&model.lanes, p, sh, ex, &mut scratch.level_work, &mut scratch.kept, &mut scratch.kept_actions);
                 let pay = &mut scratch.pays[i * w..(i + 1) * w];
                 foregone_payoffs(&model.lanes, p, &c.traits(), sh, c.fatigue, &pc, &scratch.kept_actions, pay);

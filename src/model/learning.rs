@@ -6,7 +6,7 @@
 //! allocates. Exponentials are our own ([`crate::math::elementary`]), so choices are the same on
 //! every platform.
 
-use crate::math::elementary::{exp, exp_in_place};
+use crate::math::elementary::{exp, exp_in_place, exp_nonpositive};
 
 /// EWA update with payoffs of every action (`payoffs[j]` is the realised payoff for the chosen
 /// action and the foregone payoff for the others):
@@ -139,7 +139,8 @@ pub fn logit_choice_lanes(attrs: [&[f64]; LANES], lambda: f64, u: [f64; LANES], 
     }
     for row in block.iter_mut() {
         for l in 0..LANES {
-            row[l] = exp(lambda * (row[l] - max[l]));
+            // lambda >= 0 and A_j <= max (or NaN): the argument is not positive.
+            row[l] = exp_nonpositive(lambda * (row[l] - max[l]));
         }
     }
     let mut acc = [0.0; LANES];

@@ -433,6 +433,8 @@ struct LevelLanes {
     complaint_base: Vec<f64>,
     /// A lane mask.
     diligent: Vec<u64>,
+    /// All ones for a level, all zeros for the padding.
+    real: Vec<u64>,
 }
 
 impl ActionLanes {
@@ -480,6 +482,7 @@ impl LevelLanes {
             error_factor: (0..len).map(|j| at(j).error_factor).collect(),
             complaint_base: (0..len).map(|j| at(j).complaint_base).collect(),
             diligent: (0..len).map(|j| mask(at(j).diligent)).collect(),
+            real: (0..len).map(|j| mask(j < n)).collect(),
         }
     }
 }
@@ -487,7 +490,8 @@ impl LevelLanes {
 /// The exponents `-beta * satisfaction` of the complaint rates of every effort level for one
 /// cadre under one period's shocks, in `out` (length [`ActionLanes::padded_levels`]; the padding
 /// repeats level 0): [`EffortLevel::outcome`]'s expressions, operand for operand, in vector lanes.
-/// The engine writes them for every cadre of a township and takes their exponentials in one long
+/// The engine writes them for every cadre of a township, each cadre's right after the previous
+/// one's (its padding is overwritten by the next cadre), and takes their exponentials in one long
 /// vector loop (independent lanes keep the vector units busy, where one cadre's eight would wait
 /// on the latency of one exponential), then finishes each cadre with [`kept_findings`].
 #[inline(always)]
@@ -507,8 +511,10 @@ pub fn level_exponents(lanes: &ActionLanes, p: &Params, t: &Traits, sh: &Shocks,
 /// shortfall that the due-diligence review does not exempt (complaints, unexempted errors and
 /// unexempted misconduct, as [`LevelJudge::new`] counts them), as whole numbers per action in
 /// `kept` (length [`ActionLanes::padded_len`]: each action gets its level's; the padding is
-/// unused). `ex` are the exponentials of [`level_exponents`]; `work` and `kept_levels` are
-/// working memory of length [`ActionLanes::padded_levels`].
+/// unused). `ex` are the exponentials of [`level_exponents`] (length
+/// [`ActionLanes::padded_levels`]; the padding beyond the number of levels may hold anything, such
+/// as the next cadre's levels, and is not used); `work` and `kept_levels` are working memory of
+/// length [`ActionLanes::padded_levels`].
 ///
 /// The counts are [`EffortLevel::outcome`]'s, operand for operand, in vector lanes across the
 /// levels, with the common case of both Poisson counts (every rate at most `-ln u`: no error and
@@ -528,14 +534,14 @@ pub fn kept_findings(
     let len = lv.s.len();
     let (ex, work, kept_levels) = (&ex[..len], &mut work[..len], &mut kept_levels[..len]);
     let kept = &mut kept[..lanes.padded_len()];
-    let (ef, cb, dil) = (&lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len]);
+    let (ef, cb, dil, real) = (&lv.error_factor[..len], &lv.complaint_base[..len], &lv.diligent[..len], &lv.real[..len]);
     // The complaint rates; `any` marks a rate above its `-ln u` (a NaN rate gives 0, as in
-    // `poisson_inv`; the padding repeats level 0, so it adds nothing).
+    // `poisson_inv`; the padding is masked out).
     let mut any = 0u64;
     for j in 0..len {
         let error_rate = ef[j] * sh.detection;
         let complaint_rate = (cb[j] + p.c1 * ex[j]) * p.verify;
-        any |= mask(error_rate > sh.u_error.1) | mask(complaint_rate > sh.u_complaint.1);
+        any |= real[j] & (mask(error_rate > sh.u_error.1) | mask(complaint_rate > sh.u_complaint.1));
         work[j] = complaint_rate;
     }
     let review = mask(sh.u_review < p.exempt);
