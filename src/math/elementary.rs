@@ -122,7 +122,7 @@ fn exp_of<const NONPOSITIVE: bool>(x: f64) -> f64 {
 /// is exact at `x = 0` too (k = 0: `1 * 2^64 * 2^-64`), so the select on the sign is not needed.
 #[inline(always)]
 pub fn exp_nonpositive(x: f64) -> f64 {
-    debug_assert!(!(x > 0.0), "exp_nonpositive({x})");
+    debug_assert!(x <= 0.0 || x.is_nan(), "exp_nonpositive({x})");
     exp_of::<true>(x)
 }
 
