@@ -102,7 +102,15 @@ function applyPreset(name, overrides) {
   $("preset").value = name;
   $("preset-desc").textContent = p.description;
   $("rule").value = p.rule;
-  for (const s of state.meta.sliders) setSlider(s.path, p.values[s.path]);
+  // A slider for a parameter the preset does not have (the merged inspection level of a
+  // preset with its own levels) is disabled and not sent: setting it would add that parameter.
+  for (const s of state.meta.sliders) {
+    const absent = !(s.path in p.values);
+    $("sl-" + s.path).disabled = absent;
+    document.querySelector(`.slider[data-path="${s.path}"]`).classList.toggle("absent", absent);
+    if (absent) $("out-" + s.path).textContent = "—";
+    else setSlider(s.path, p.values[s.path]);
+  }
   if (overrides) {
     for (const [k, v] of Object.entries(overrides)) {
       if (k === "regime.rule") $("rule").value = v;
@@ -113,7 +121,7 @@ function applyPreset(name, overrides) {
 
 function currentSettings() {
   const set = { "regime.rule": $("rule").value };
-  for (const s of state.meta.sliders) set[s.path] = state.values[s.path];
+  for (const s of state.meta.sliders) if (!$("sl-" + s.path).disabled) set[s.path] = state.values[s.path];
   const seed = parseInt($("seed").value, 10);
   return { preset: $("preset").value, seed: isFinite(seed) ? seed : 1, set };
 }
@@ -382,6 +390,8 @@ const TRIES = [
     text: "Each finding is deducted instead of disqualifying. Compare with the faint status quo: softening the veto alone does not undo the paradoxes." },
   { id: "try-combined", title: "Reform: all together", preset: "combined_reform", set: {},
     text: "Exemption, satisfaction-weighted appraisal and promotion incentives. Watch substantive work and output roughly double against the status quo." },
+  { id: "try-inspection", title: "Overwhelmed by inspection: six levels instead of one", preset: "multi_level_inspection", set: {},
+    text: "The study's many overlapping checks (national standards, unannounced provincial, municipal and county visits, third-party assessment, patrols) instead of one merged level: about twice the visits and time. Compare with the status quo: less substantive work, more formalism, and the diligent blamed even more (F2, F9)." },
   { id: "try-control", title: "Control: no accountability", preset: "no_accountability", set: {},
     text: "Findings carry no consequence. Sanctions vanish; compare effort and paperwork with the status quo." },
 ];

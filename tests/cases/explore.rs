@@ -480,7 +480,7 @@ fn explore_in_a_real_browser() {
     let shots = screenshots_dir();
 
     browser.goto(&format!("{}/", server.url));
-    browser.wait_for("the presets", "document.querySelectorAll('#preset option').length >= 7");
+    browser.wait_for("the presets", "document.querySelectorAll('#preset option').length >= 8");
     let blank = browser.text("document.getElementById('plot-effort').toDataURL()");
 
     // Pick a preset, move sliders with the keyboard, set the seed.
@@ -554,6 +554,19 @@ fn explore_in_a_real_browser() {
     browser.wait_for("the exemption flip", "document.getElementById('status').textContent.startsWith('Set up')");
     assert_eq!(browser.text("document.getElementById('out-regime.exempt').textContent"), "1");
     assert_eq!(browser.text("document.getElementById('out-regime.penalty').textContent"), "6");
+
+    // A preset with its own inspection levels: the merged level's slider is disabled and not
+    // sent, so the run (and its exported scenario) has the preset's six levels and no other.
+    browser.click("#preset option[value=multi_level_inspection]");
+    assert_eq!(browser.js("return document.getElementById('sl-inspection.levels.merged.rate').disabled;"), json!(true));
+    browser.click("#setup");
+    browser.wait_for("the multi-level preset", "document.getElementById('status').textContent.startsWith('Set up multi_level_inspection')");
+    browser.js("document.querySelector('.slider.absent').scrollIntoView(); return 0;");
+    browser.screenshot(&shots.join("explorer-multi-level.png"));
+    let toml = fetch("export-toml");
+    assert!(toml.contains("[inspection.levels.national_standard]") && !toml.contains("[inspection.levels.merged]"), "{toml}");
+    browser.click("#preset option[value=status_quo_veto]");
+    assert_eq!(browser.js("return document.getElementById('sl-inspection.levels.merged.rate').disabled;"), json!(false));
 
     // Play three months as a cadre.
     browser.click("#tab-play");

@@ -83,6 +83,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("mass_satisfaction.toml", include_str!("../../../../scenarios/mass_satisfaction.toml")),
     ("promotion_incentives.toml", include_str!("../../../../scenarios/promotion_incentives.toml")),
     ("combined_reform.toml", include_str!("../../../../scenarios/combined_reform.toml")),
+    ("multi_level_inspection.toml", include_str!("../../../../scenarios/multi_level_inspection.toml")),
     ("no_accountability.toml", include_str!("../../../../scenarios/no_accountability.toml")),
 ];
 
