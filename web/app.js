@@ -391,7 +391,7 @@ const TRIES = [
   { id: "try-combined", title: "Reform: all together", preset: "combined_reform", set: {},
     text: "Exemption, satisfaction-weighted appraisal and promotion incentives. Watch substantive work and output roughly double against the status quo." },
   { id: "try-inspection", title: "Overwhelmed by inspection: six levels instead of one", preset: "multi_level_inspection", set: {},
-    text: "The study's many overlapping checks (national standards, unannounced provincial, municipal and county visits, third-party assessment, patrols) instead of one merged level: about twice the visits and time. Compare with the status quo: less substantive work, more formalism, and the diligent blamed even more (F2, F9)." },
+    text: "The study's many overlapping checks (national standards, unannounced provincial visits, municipal and county teams, third-party assessment, on-site checks of relocation) instead of one merged level: about five times the visits, and of the working time they take. Compare with the status quo: less substantive work, more formalism, and the diligent blamed even more (F2, F9)." },
   { id: "try-control", title: "Control: no accountability", preset: "no_accountability", set: {},
     text: "Findings carry no consequence. Sanctions vanish; compare effort and paperwork with the status quo." },
 ];
