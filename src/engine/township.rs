@@ -522,13 +522,8 @@ fn rank(ranking: &mut [(f64, u32)], position: &mut [u32], slots: usize, full: bo
     }
     ranking.select_nth_unstable_by(slots, order);
     let (best, _) = ranking.split_at_mut(slots);
-    // The worst of the best (the greatest in the order), moved to the last of them.
-    let mut worst = 0;
-    for k in 1..best.len() {
-        if order(&best[k], &best[worst]).is_gt() {
-            worst = k;
-        }
-    }
+    // The worst of the best (the greatest in the order; no two are equal), moved to the last of them.
+    let worst = best.iter().enumerate().max_by(|a, b| order(a.1, b.1)).map_or(0, |(k, _)| k);
     best.swap(worst, slots - 1);
     for (pos, &(_, i)) in ranking.iter().enumerate() {
         position[i as usize] = pos.min(slots) as u32;
