@@ -21,18 +21,24 @@ pub const CSV: &str = "sanction_by_effort.csv";
 /// Stem of the figure under `plots/`.
 pub const STEM: &str = "sanction_by_effort";
 
-const HEADER: [&str; 9] = ["scenario", "s", "m", "innovate", "p", "ci_low", "ci_high", "sanctioned", "draws"];
+const HEADER: [&str; 10] = ["scenario", "seed", "s", "m", "innovate", "p", "ci_low", "ci_high", "sanctioned", "draws"];
+
+/// The header of tables written before the `seed` column (still read, so `cadresim plot` redraws
+/// an older run's figure).
+const HEADER_BEFORE_SEED: [&str; 9] = ["scenario", "s", "m", "innovate", "p", "ci_low", "ci_high", "sanctioned", "draws"];
 
 /// The risks of each scenario, `(scenario, risks in grid order)`.
 pub type ScenarioRisks = (String, Vec<ActionRisk>);
 
-/// `sanction_by_effort.csv`: one row per scenario and action.
-pub fn csv(entries: &[ScenarioRisks]) -> String {
+/// `sanction_by_effort.csv`: one row per scenario and action; `seed` is the run's seed, from
+/// which the table's shock draws are seeded (as in every other table of a run).
+pub fn csv(seed: u64, entries: &[ScenarioRisks]) -> String {
     let mut t = Table::new(HEADER);
     for (name, risks) in entries {
         for r in risks {
             t.row([
                 name.clone(),
+                seed.to_string(),
                 num(r.s),
                 num(r.m),
                 u8::from(r.innovate).to_string(),
@@ -47,26 +53,37 @@ pub fn csv(entries: &[ScenarioRisks]) -> String {
     t.into_string()
 }
 
-/// Reads `sanction_by_effort.csv` back, scenarios in the order of their first row.
+/// Reads `sanction_by_effort.csv` back, scenarios in the order of their first row (the table
+/// as written now, or as written before it had a `seed` column).
 pub fn read(path: &Path) -> Result<Vec<ScenarioRisks>, Error> {
-    let head: Vec<String> = HEADER.map(String::from).to_vec();
+    let mut header = String::new();
+    let file = std::fs::File::open(path).map_err(Error::io(path))?;
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut header).map_err(Error::io(path))?;
+    let (head, o): (Vec<String>, usize) = if header.trim_end() == HEADER_BEFORE_SEED.join(",") {
+        (HEADER_BEFORE_SEED.map(String::from).to_vec(), 0)
+    } else {
+        (HEADER.map(String::from).to_vec(), 1)
+    };
     let mut out: Vec<ScenarioRisks> = Vec::new();
     read_rows(path, Some(&head), |rec| {
         let name = rec.cells.get(0).unwrap_or("").to_string();
-        let innovate = match rec.cells.get(3).unwrap_or("") {
+        if o == 1 {
+            whole(path, rec, 1, "seed")?;
+        }
+        let innovate = match rec.cells.get(3 + o).unwrap_or("") {
             "1" => true,
             "0" => false,
             other => return Err(Error::data(path, Some(rec.line), format!("column innovate: {other:?} is not 0 or 1"))),
         };
         let r = ActionRisk {
-            s: number(path, rec, 1, "s")?,
-            m: number(path, rec, 2, "m")?,
+            s: number(path, rec, 1 + o, "s")?,
+            m: number(path, rec, 2 + o, "m")?,
             innovate,
-            p: number(path, rec, 4, "p")?,
-            low: number(path, rec, 5, "ci_low")?,
-            high: number(path, rec, 6, "ci_high")?,
-            sanctioned: whole(path, rec, 7, "sanctioned")?,
-            draws: whole(path, rec, 8, "draws")?,
+            p: number(path, rec, 4 + o, "p")?,
+            low: number(path, rec, 5 + o, "ci_low")?,
+            high: number(path, rec, 6 + o, "ci_high")?,
+            sanctioned: whole(path, rec, 7 + o, "sanctioned")?,
+            draws: whole(path, rec, 8 + o, "draws")?,
         };
         match out.last_mut() {
             Some((n, v)) if *n == name => v.push(r),
@@ -155,7 +172,7 @@ pub(super) fn stage_compare(m: &ExperimentManifest, staging: &mut Staging) -> Re
         let model = Model::new(scenario.params()?);
         entries.push((point.label.clone(), exposure::sanction_by_action(&model, m.seed, exposure::DEFAULT_DRAWS)));
     }
-    staging.write(CSV, csv(&entries).as_bytes())?;
+    staging.write(CSV, csv(m.seed, &entries).as_bytes())?;
     let table = staging.path(CSV)?;
     let stem = super::plot_path(staging, STEM)?;
     let entries = read(&table)?;
@@ -176,7 +193,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cadresim-effort-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(CSV);
-        std::fs::write(&path, csv(&entries)).unwrap();
+        let text = csv(7, &entries);
+        assert!(text.starts_with("scenario,seed,s,m,") && text.lines().nth(1).unwrap().starts_with("status_quo,7,"), "{text}");
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read(&path).unwrap(), entries);
+        // A table written before the seed column is still read, to the same risks.
+        let before: String = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(1);
+                cells.join(",") + "\n"
+            })
+            .collect();
+        std::fs::write(&path, before).unwrap();
         assert_eq!(read(&path).unwrap(), entries);
         let two = figure(&entries);
         assert_eq!(two.series.len(), 2);
@@ -186,13 +216,13 @@ mod tests {
         assert_eq!(one.series.len(), 1 + 3, "safest and m = 0, 0.5, 1");
         assert_eq!(one.series[3].label, "m = 1");
         assert_eq!(one.info.interval, Interval::Wilson95);
-        let bad: String = csv(&entries)
+        let bad: String = csv(7, &entries)
             .lines()
             .enumerate()
             .map(|(i, l)| {
                 let mut cells: Vec<&str> = l.split(',').collect();
                 if i > 0 {
-                    cells[3] = "no";
+                    cells[4] = "no";
                 }
                 cells.join(",") + "\n"
             })

@@ -71,7 +71,7 @@ pub fn write_run(
     }
     staging.write("scenario.toml", scenario.to_toml().as_bytes())?;
     let risks = crate::exposure::sanction_by_action(model, seed, crate::exposure::DEFAULT_DRAWS);
-    staging.write(super::effort::CSV, super::effort::csv(&[(scenario.name.clone(), risks)]).as_bytes())?;
+    staging.write(super::effort::CSV, super::effort::csv(seed, &[(scenario.name.clone(), risks)]).as_bytes())?;
     let plots = staging.path("plots/timeseries.png")?.with_file_name("");
     for f in render_run_plots(summary, &scenario.name, (p.avoider_below, p.diligent_from), &plots)? {
         staging.adopt(&f);

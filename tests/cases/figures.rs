@@ -8,15 +8,17 @@ use crate::util::{scenario, Dir};
 /// Overrides that make any scenario small: 2 townships, 6 periods, a 2-period end window.
 const SMALL: &[&str] = &["--set", "population.townships=2", "--set", "population.periods=6", "--set", "output.window=2"];
 
-/// The rows of `sanction_by_effort.csv` as `(scenario, s, m, p, low, high, draws)`.
-fn effort_rows(text: &str) -> Vec<(String, f64, f64, f64, f64, f64, u64)> {
+/// The rows of `sanction_by_effort.csv` as `(scenario, s, m, p, low, high, draws)`, each checked
+/// to carry the run's `seed`.
+fn effort_rows(text: &str, seed: &str) -> Vec<(String, f64, f64, f64, f64, f64, u64)> {
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("scenario,s,m,innovate,p,ci_low,ci_high,sanctioned,draws"));
+    assert_eq!(lines.next(), Some("scenario,seed,s,m,innovate,p,ci_low,ci_high,sanctioned,draws"));
     lines
         .map(|l| {
             let c: Vec<&str> = l.split(',').collect();
+            assert_eq!(c[1], seed, "the run's seed in {l}");
             let f = |i: usize| c[i].parse::<f64>().unwrap_or_else(|_| panic!("not a number in {l}"));
-            (c[0].to_string(), f(1), f(2), f(4), f(5), f(6), c[8].parse().unwrap())
+            (c[0].to_string(), f(2), f(3), f(5), f(6), f(7), c[9].parse().unwrap())
         })
         .collect()
 }
@@ -25,7 +27,7 @@ fn effort_rows(text: &str) -> Vec<(String, f64, f64, f64, f64, f64, u64)> {
 fn run_writes_the_sanction_against_s_table_and_figure_and_plot_redraws_them_identically() {
     let d = Dir::new();
     d.cmd().args(["run", "--quiet", "--reps", "2", "--out", "r"]).arg(scenario("status_quo_veto.toml")).args(SMALL).stdout();
-    let rows = effort_rows(&d.read("r/sanction_by_effort.csv"));
+    let rows = effort_rows(&d.read("r/sanction_by_effort.csv"), "1");
     assert_eq!(rows.len(), 15, "one row per action of the default grid");
     for (name, s, m, p, low, high, draws) in &rows {
         assert_eq!(name, "status_quo_veto");
@@ -51,12 +53,12 @@ fn run_writes_the_sanction_against_s_table_and_figure_and_plot_redraws_them_iden
 fn compare_draws_one_line_per_scenario_and_the_exemption_lowers_the_risk_of_diligent_work() {
     let d = Dir::new();
     d.cmd()
-        .args(["compare", "--quiet", "--reps", "2", "--out", "c"])
+        .args(["compare", "--quiet", "--reps", "2", "--seed", "5", "--out", "c"])
         .arg(scenario("status_quo_veto.toml"))
         .arg(scenario("due_diligence_exemption.toml"))
         .args(SMALL)
         .stdout();
-    let rows = effort_rows(&d.read("c/sanction_by_effort.csv"));
+    let rows = effort_rows(&d.read("c/sanction_by_effort.csv"), "5");
     let p = |name: &str, s: f64, m: f64| rows.iter().find(|r| r.0 == name && r.1 == s && r.2 == m).map(|r| (r.3, r.4, r.5)).unwrap();
     // Below the due-diligence threshold the two regimes judge alike (the same draws); at full
     // substantive work the exemption's interval lies wholly below the veto's.
