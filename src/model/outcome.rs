@@ -179,7 +179,7 @@ impl ShockTables {
     /// [`ShockTables::draw_without_logs`] written field by field into `s` (every field is set).
     /// The engine draws into its scratch row this way: a struct returned by value is built on the
     /// stack with narrow stores and then copied with wide loads, which wait for those stores.
-    #[inline]
+    #[inline(always)]
     pub fn draw_into<R: Rng>(&self, rng: &mut R, p: &Params, corrupt: bool, s: &mut Shocks) {
         let n1 = standard_normal(rng);
         let n2 = standard_normal(rng);
