@@ -55,6 +55,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use corner::PairFigure;
+pub(crate) use sensitivity::ranked;
 pub use spec::{
     BarFigure, BlameRatio, ClassSanctions, DiffPanel, EffortSanctions, FigureInfo, HeatmapFigure, Interval, LineFigure, MorrisFigure,
     PairedDifferences, Panel, PanelFigure, RefLine, SharesFigure, SobolFigure, YRange, FEW_REPLICATIONS,

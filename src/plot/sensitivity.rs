@@ -15,8 +15,9 @@ use super::{labels, Bar, PlotError};
 /// σ/μ* ratios drawn as reference rays in Morris figures.
 pub const MORRIS_RATIOS: [f64; 3] = [0.1, 0.5, 1.0];
 
-/// Parameter order by decreasing `key` (NaN last), ties in input order.
-fn ranked(key: &[f64]) -> Vec<usize> {
+/// Parameter order by decreasing `key` (NaN last), ties in input order: the one ranking of
+/// sensitivity indices, used by the figures and by the printed table alike.
+pub(crate) fn ranked(key: &[f64]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..key.len()).collect();
     order.sort_by(|a, b| {
         let (x, y) = (key[*a], key[*b]);

@@ -221,11 +221,9 @@ impl SensitivityReport {
     pub fn text(&self) -> String {
         let mut out = String::new();
         let f = &self.factors;
-        let k = f.len();
         match &self.indices {
             Indices::Sobol(ix) => {
-                let mut order: Vec<usize> = (0..k).collect();
-                order.sort_by(|a, b| ix.st[*b].total_cmp(&ix.st[*a]));
+                let order = crate::plot::ranked(&ix.st);
                 let _ = writeln!(
                     out,
                     "\nSobol' indices of {} (N = {}, {} runs of {} replications); ranked by total effect ST:",
@@ -241,8 +239,7 @@ impl SensitivityReport {
                 }
             }
             Indices::Morris(ix) => {
-                let mut order: Vec<usize> = (0..k).collect();
-                order.sort_by(|a, b| ix.mu_star[*b].total_cmp(&ix.mu_star[*a]));
+                let order = crate::plot::ranked(&ix.mu_star);
                 let _ = writeln!(
                     out,
                     "\nMorris elementary effects of {} ({} trajectories, {} levels, unit-scaled ranges); ranked by mu*:",
@@ -302,5 +299,43 @@ impl SensitivityReport {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The printed table ranks an undefined (NaN) total effect last, as the figure does
+    /// (`plot::ranked`); `total_cmp` alone would put a positive NaN first.
+    #[test]
+    fn printed_ranking_puts_an_undefined_index_last_as_the_figure_does() {
+        let st = vec![0.2, f64::NAN, 0.7];
+        let ix = SobolIndices {
+            s1: vec![0.1, f64::NAN, 0.6],
+            s1_low: vec![0.0; 3],
+            s1_high: vec![0.0; 3],
+            st: st.clone(),
+            st_low: vec![0.0; 3],
+            st_high: vec![0.0; 3],
+            s2: None,
+            s2_low: None,
+            s2_high: None,
+            confidence: 0.95,
+        };
+        let report = SensitivityReport {
+            metric: "s".into(),
+            factors: vec!["alpha".into(), "beta_undefined".into(), "gamma".into()],
+            y: vec![],
+            points: 0,
+            reps: 1,
+            samples: 8,
+            levels: 0,
+            indices: Indices::Sobol(ix),
+        };
+        let text = report.text();
+        let at = |name: &str| text.find(name).unwrap_or_else(|| panic!("{name} missing in {text}"));
+        assert!(at("gamma") < at("alpha") && at("alpha") < at("beta_undefined"), "{text}");
+        assert_eq!(plot::ranked(&st), [2, 0, 1]);
     }
 }
