@@ -20,14 +20,15 @@ import time
 import mesa
 import numpy as np
 
-# Parameters of scenarios/status_quo_veto.toml (with the registry's defaults).
+# Parameters of scenarios/status_quo_veto.toml (the calibrated status quo of
+# docs/CALIBRATION.md, with the registry's defaults).
 P = dict(
     ability_mean=1.0, ability_sd=0.2, ability_min=0.1, psi_min=0.0, psi_max=0.4,
-    loss_aversion=2.0, grid=4, output_noise=0.3, kappa=0.2, materials_noise=0.1,
-    satisfaction_noise=0.3, effort_cost=1.0, q=0.03, b0=2.0, b1=18.0, c0=0.02, c1=0.1,
-    beta=2.0, verify=0.5, visit_rate=1.0, detect=0.5, burden=0.05, w_materials=0.6,
-    w_output=0.4, w_satisfaction=0.0, pass_mark=0.35, shortfall_detect=0.5, penalty=2.0,
-    block=12, promotion_rate=0.01, prize=5.0, phi=0.9, rho=0.9, delta=0.5, lam=5.0, n0=1.0,
+    loss_aversion=4.0, grid=4, output_noise=0.3, kappa=0.2, materials_noise=0.1,
+    satisfaction_noise=0.3, effort_cost=1.0, q=0.01, b0=2.0, b1=18.0, c0=0.015, c1=0.02,
+    activity=0.2, beta=2.0, verify=0.5, visit_rate=0.45, detect=0.45, burden=0.05, w_materials=0.6,
+    w_output=0.4, w_satisfaction=0.0, pass_mark=0.2, shortfall_detect=0.4, penalty=2.0,
+    block=12, promotion_rate=0.01, prize=5.0, phi=0.9, rho=0.9, delta=0.5, lam=9.0, n0=1.0,
     avoider_below=0.25, diligent_from=0.5,
 )
 
@@ -77,7 +78,7 @@ class Cadre(mesa.Agent):
         y = self.ability * s + self.eps_y
         sat = y + self.eta
         err_rate = P["q"] * (P["b0"] + P["b1"] * s) * self.detection
-        comp_rate = (P["c0"] + P["c1"] * np.exp(-P["beta"] * sat)) * P["verify"]
+        comp_rate = (P["c0"] + P["activity"] * s + P["c1"] * np.exp(-P["beta"] * sat)) * P["verify"]
         errors = np.array([poisson_inv(self.u_err, r) for r in np.atleast_1d(err_rate)])
         complaints = np.array([poisson_inv(self.u_comp, r) for r in np.atleast_1d(comp_rate)])
         return y, sat, errors, complaints
