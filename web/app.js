@@ -396,13 +396,32 @@ const TRIES = [
     text: "Findings carry no consequence. Sanctions vanish; compare effort and paperwork with the status quo." },
 ];
 
+// What is wrong with a thing to try, if anything: an unknown preset, or an override of a slider
+// the preset lacks (it would be set, greyed out and silently not sent).
+function tryProblem(t) {
+  const p = presetValues(t.preset);
+  if (!p) return `unknown preset ${t.preset}`;
+  const sliders = new Set(state.meta.sliders.map((s) => s.path));
+  const bad = Object.keys(t.set).filter((k) => k !== "regime.rule" && !(sliders.has(k) && k in p.values));
+  return bad.length ? `${bad.join(", ")}: no such slider in preset ${t.preset}` : null;
+}
+
 function buildTries() {
   const box = $("tries");
+  window.triesProblems = [];
   for (const t of TRIES) {
     const div = document.createElement("div");
     div.className = "try";
     div.innerHTML = `<button id="${t.id}">${t.title}</button><p>${t.text}</p>`;
     box.appendChild(div);
+    const problem = tryProblem(t);
+    if (problem) {
+      // Shown, not hidden: a broken entry is a bug to see, not a run with other settings.
+      window.triesProblems.push(`${t.id}: ${problem}`);
+      div.querySelector("button").disabled = true;
+      div.querySelector("p").textContent = `Unavailable (${problem}).`;
+      continue;
+    }
     div.querySelector("button").addEventListener("click", async () => {
       applyPreset(t.preset, t.set);
       showTab("explore");

@@ -546,7 +546,9 @@ fn explore_in_a_real_browser() {
     assert_eq!(cli_periods(&dir, &dir.join("exported.toml"), 7, &[], "exported"), expected, "the exported scenario gives other numbers");
     assert_eq!(unnamed(&fetch("export-csv")), expected, "the exported CSV is not the CLI's periods.csv");
 
-    // A thing to try from the Info panel sets the sliders and sets up the run.
+    // A thing to try from the Info panel sets the sliders and sets up the run; every one names
+    // its preset's sliders only (an override of an absent slider would be silently dropped).
+    assert_eq!(browser.js("return window.triesProblems;"), json!([]), "things to try with overrides the preset lacks");
     browser.click("#tab-info");
     browser.js("document.getElementById('tries').scrollIntoView(); return 0;");
     browser.screenshot(&shots.join("explorer-info.png"));
