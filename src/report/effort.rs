@@ -24,8 +24,10 @@ pub const STEM: &str = "sanction_by_effort";
 const HEADER: [&str; 10] = ["scenario", "seed", "s", "m", "innovate", "p", "ci_low", "ci_high", "sanctioned", "draws"];
 
 /// The header of tables written before the `seed` column (still read, so `cadresim plot` redraws
-/// an older run's figure).
-const HEADER_BEFORE_SEED: [&str; 9] = ["scenario", "s", "m", "innovate", "p", "ci_low", "ci_high", "sanctioned", "draws"];
+/// an older run's figure): [`HEADER`] without it.
+fn header_before_seed() -> Vec<String> {
+    HEADER.iter().filter(|&&c| c != "seed").map(|c| c.to_string()).collect()
+}
 
 /// The risks of each scenario, `(scenario, risks in grid order)`.
 pub type ScenarioRisks = (String, Vec<ActionRisk>);
@@ -59,11 +61,11 @@ pub fn read(path: &Path) -> Result<Vec<ScenarioRisks>, Error> {
     let mut header = String::new();
     let file = std::fs::File::open(path).map_err(Error::io(path))?;
     std::io::BufRead::read_line(&mut std::io::BufReader::new(file), &mut header).map_err(Error::io(path))?;
-    let (head, o): (Vec<String>, usize) = if header.trim_end() == HEADER_BEFORE_SEED.join(",") {
-        (HEADER_BEFORE_SEED.map(String::from).to_vec(), 0)
-    } else {
-        (HEADER.map(String::from).to_vec(), 1)
-    };
+    let before = header_before_seed();
+    let old = header.trim_end() == before.join(",");
+    // The seed column (second) moves every later column one to the right.
+    let o = usize::from(!old);
+    let head = if old { before } else { HEADER.map(String::from).to_vec() };
     let mut out: Vec<ScenarioRisks> = Vec::new();
     read_rows(path, Some(&head), |rec| {
         let name = rec.cells.get(0).unwrap_or("").to_string();
