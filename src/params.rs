@@ -760,6 +760,35 @@ impl Resolved {
         names
     }
 
+    /// Refuses a path of an inspection level these values do not have. A level is added by
+    /// writing its table in a scenario file (`[inspection.levels.NAME]`); an override (`--set`,
+    /// a sweep's or an analysis's parameter, a setting of a front end) only changes the levels
+    /// there are, so that a mistyped level name is an error instead of a second level.
+    pub fn check_level_exists(&self, path: &str, origin: &Origin) -> Result<(), ParamError> {
+        let Some((name, field)) = path.strip_prefix(LEVEL_PREFIX).and_then(|r| r.split_once('.')) else {
+            return Ok(());
+        };
+        let names = self.level_names();
+        if names.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        let hint = names
+            .iter()
+            .map(|n| (edit_distance(name, n), n))
+            .min_by_key(|(d, _)| *d)
+            .filter(|(d, _)| *d <= (name.len() / 3).max(2))
+            .map(|(_, n)| format!(" (did you mean `{LEVEL_PREFIX}{n}.{field}`?)"))
+            .unwrap_or_default();
+        Err(ParamError {
+            origin: origin.to_string(),
+            field: path.to_string(),
+            message: format!(
+                "names an inspection level this scenario does not have; its levels are {}{hint}; a new level is added in a scenario file, as [{LEVEL_PREFIX}{name}]",
+                names.join(", ")
+            ),
+        })
+    }
+
     /// The error for an unknown path; a level pattern is answered with this scenario's levels.
     fn unknown(&self, path: &str, origin: &Origin) -> ParamError {
         match wildcard_message(path, &self.level_names()) {

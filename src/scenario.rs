@@ -144,7 +144,8 @@ impl Scenario {
     }
 
     /// Applies `path=value` overrides, checked like file values; errors name them
-    /// `override path=value`.
+    /// `override path=value`. An override changes only the inspection levels the scenario has
+    /// ([`Resolved::check_level_exists`]): a mistyped level name is an error, not a new level.
     pub fn apply_sets(&mut self, sets: &[(String, String)]) -> Result<(), ScenarioError> {
         self.apply_sets_labelled(sets, "override")
     }
@@ -153,15 +154,21 @@ impl Scenario {
     /// CLI passes `--set`).
     pub fn apply_sets_labelled(&mut self, sets: &[(String, String)], label: &str) -> Result<(), ScenarioError> {
         for (path, text) in sets {
-            self.resolved.set_text(path, text, Origin::Override(format!("{label} {path}={text}")))?;
+            let origin = Origin::Override(format!("{label} {path}={text}"));
+            if params::spec_for(path).is_some() {
+                self.resolved.check_level_exists(path, &origin)?;
+            }
+            self.resolved.set_text(path, text, origin)?;
         }
         Ok(())
     }
 
-    /// Applies numeric overrides of a design point (sweeps, sensitivity analysis).
+    /// Applies numeric overrides of a design point (sweeps, sensitivity analysis); as for
+    /// [`Scenario::apply_sets`], only of the inspection levels the scenario has.
     pub fn apply_numeric(&mut self, values: &[(String, f64)], what: &str) -> Result<(), ScenarioError> {
         for (path, x) in values {
             let spec = params::spec_for(path).ok_or_else(|| params::unknown_field(path, &Origin::Override(what.into())))?;
+            self.resolved.check_level_exists(path, &Origin::Override(what.into()))?;
             if !x.is_finite() {
                 let message = format!("= {} is not a finite number; expected {}", Value::Float(*x), spec.kind.allowed());
                 return Err(ParamError { origin: what.to_string(), field: path.clone(), message }.into());

@@ -206,7 +206,19 @@ fn check_points_memory(points: u64, error: impl FnOnce(u64, u64) -> SpecError) -
     }
 }
 
-fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str) -> Result<Vec<Point>, Error> {
+fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str, field: &'static str) -> Result<Vec<Point>, Error> {
+    // A factor of an inspection level the scenario lacks would add that level at every point (a
+    // mistyped name, or a level of another scenario): refused up front, naming the factor.
+    for f in factors {
+        if let Err(e) = base.resolved.check_level_exists(&f.path, &crate::params::Origin::Default) {
+            let text = match field {
+                "params" => f.path.clone(),
+                "vary" => f.text(true),
+                _ => f.text(false),
+            };
+            return Err(SpecError::new(field, Some(text), format!("{} {}", e.field, e.message)).into());
+        }
+    }
     check_points_memory(values.len() as u64, |need, available| {
         SpecError::about(
             "points",
@@ -289,7 +301,7 @@ impl SweepSpec {
                 latin_hypercube(&self.vary, samples, self.runs.seed)
             }
         };
-        let points = points(&base, &self.vary, values, "design point")?;
+        let points = points(&base, &self.vary, values, "design point", "vary")?;
         let (design, samples) = match self.design {
             Design::Grid => ("grid", None),
             Design::Lhs { samples } => ("lhs", Some(samples)),
@@ -351,7 +363,7 @@ impl EvaluateSpec {
                 .into());
             }
         }
-        let points = points(&base, &factors, self.points.clone(), "design point")?;
+        let points = points(&base, &factors, self.points.clone(), "design point", "params")?;
         let status_quo = status_quo(&base, self.params.iter().map(String::as_str));
         let details = SweepDetails { design: "external".into(), vary: self.params.clone(), samples: Some(self.points.len()), status_quo };
         Ok(Experiment::new(self.params.clone(), points, self.runs, Record::Window, Details::Sweep(details)))
@@ -430,7 +442,7 @@ impl SensitivitySpec {
         }
         let unit = self.unit_design()?;
         let values: Vec<Vec<f64>> = unit.iter().map(|u| self.params.iter().zip(u).map(|(f, &x)| f.at(x)).collect()).collect();
-        let points = points(&base, &self.params, values, "design point")?;
+        let points = points(&base, &self.params, values, "design point", "param")?;
         let (method, levels, second_order, design) = match self.method {
             Method::Sobol { second_order } => ("sobol", 4, second_order, "saltelli (scrambled Sobol')"),
             Method::Morris { levels } => ("morris", levels, false, "morris trajectories"),

@@ -504,3 +504,34 @@ fn issue9_names_with_separators_or_newlines_are_refused_in_one_line() {
     dir.create("r.toml", "[regime]\nrule = \"veto\\npoints\"\n");
     refused_check(&dir, &["check", "r.toml"], "r.toml line 2: regime.rule = \"veto\\u000Apoints\" is not allowed");
 }
+
+/// An override of an inspection level the scenario does not have (a mistyped name, or a level of
+/// another scenario) is an error naming the override and the scenario's levels, for `--set`, a
+/// sweep's `--vary` and an analysis's `--param`, with nothing written; it used to add a second
+/// level with default fields, silently doubling the inspections.
+#[test]
+fn overrides_of_a_missing_inspection_level_are_refused() {
+    let dir = Dir::new();
+    let sq = scenario("status_quo_veto.toml");
+    let sq = sq.to_str().expect("utf-8 path");
+    let mut run = vec!["run", sq, "--set", "inspection.levels.mergd.rate=0.5", "--reps", "1", "--out", "out"];
+    let tiny = tiny_args();
+    run.extend(tiny.iter().map(String::as_str));
+    let e = refused_check(&dir, &run, "--set inspection.levels.mergd.rate=0.5: inspection.levels.mergd.rate names an inspection level");
+    assert!(e.contains("its levels are merged (did you mean `inspection.levels.merged.rate`?)"), "{e}");
+    let mut sweep = vec!["sweep", sq, "--vary", "inspection.levels.county.rate=0.1:0.5:2", "--reps", "1", "--out", "out"];
+    sweep.extend(tiny.iter().map(String::as_str));
+    let e = refused_check(&dir, &sweep, "--vary inspection.levels.county.rate=0.1:0.5:2: inspection.levels.county.rate names");
+    assert!(e.contains("[inspection.levels.county]") && !e.contains("did you mean"), "{e}");
+    let mut morris = vec!["sensitivity", sq, "--method", "morris", "--param", "inspection.levels.mergd.rate=0.1:0.5"];
+    morris.extend(["--param", "regime.exempt=0:1", "--metric", "s", "--reps", "1", "--out", "out"]);
+    morris.extend(tiny.iter().map(String::as_str));
+    refused_check(&dir, &morris, "--param inspection.levels.mergd.rate=0.1:0.5: inspection.levels.mergd.rate names");
+    assert!(!dir.join("out").exists(), "an output was written");
+    // The levels a scenario has are still set as before.
+    let mut s = Scenario::load(&scenario("multi_level_inspection.toml")).expect("a shipped scenario");
+    s.apply_sets(&pairs(&[("inspection.levels.county.rate", "0.3")])).expect("an existing level");
+    assert_eq!(s.resolved.get("inspection.levels.county.rate"), Some(&Value::Float(0.3)));
+    let e = s.apply_sets(&pairs(&[("inspection.levels.merged.rate", "0.3")])).unwrap_err().to_string();
+    assert!(e.contains("its levels are county, "), "{e}");
+}
