@@ -381,8 +381,12 @@ impl Township {
             let promoted = pos < slots;
             let l = load(act.s, act.m, &sh);
             let f_next = fatigue_after(p, c.fatigue, l);
-            let terms = UtilityTerms::new(p, &traits, &sh);
-            let u = terms.utility(e.y, &j, promoted, l, f_next);
+            // With foregone payoffs, pass 2a has computed the chosen action's utility with the
+            // others: the same operations on the same judgement, and a promotion against the same
+            // cut (tested: `foregone_payoffs_in_lanes_equal_the_scalar_judgement_and_utility`
+            // and `partial_ranking_agrees_with_the_full_sort_where_the_period_reads_it`), so it
+            // is read rather than computed again.
+            let u = if foregone { pays[i * w + chosen] } else { UtilityTerms::new(p, &traits, &sh).utility(e.y, &j, promoted, l, f_next) };
 
             let attr = &mut attractions[i * w..(i + 1) * w];
             let cadre = &mut cadres[i];
