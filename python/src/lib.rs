@@ -440,16 +440,18 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
                     ] {
                         ix.push(name, Col::F(v.clone()));
                     }
-                    if let Some(m) = &x.s2 {
-                        let k = r.factors.len();
-                        let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b))).collect();
+                    if x.s2.is_some() {
+                        // The rows of sensitivity_s2.csv.
+                        let pairs = r.pairs();
                         let mut f = Frame::default();
                         f.push("scenario", Col::S(vec![base.clone(); pairs.len()]));
                         f.push("seed", Col::I(vec![seed; pairs.len()]));
                         f.push("metric", Col::S(vec![r.metric.clone(); pairs.len()]));
-                        f.push("parameter_a", Col::S(pairs.iter().map(|&(a, _)| r.factors[a].clone()).collect()));
-                        f.push("parameter_b", Col::S(pairs.iter().map(|&(_, b)| r.factors[b].clone()).collect()));
-                        f.push("S2", Col::F(pairs.iter().map(|&(a, b)| m[a][b]).collect()));
+                        f.push("parameter_a", Col::S(pairs.iter().map(|p| r.factors[p.0].clone()).collect()));
+                        f.push("parameter_b", Col::S(pairs.iter().map(|p| r.factors[p.1].clone()).collect()));
+                        f.push("S2", Col::F(pairs.iter().map(|p| p.2).collect()));
+                        f.push("S2_ci_low", Col::F(pairs.iter().map(|p| p.3).collect()));
+                        f.push("S2_ci_high", Col::F(pairs.iter().map(|p| p.4).collect()));
                         s2 = Some(f);
                     }
                 }

@@ -256,6 +256,7 @@ fn plot_stems(m: &ExperimentManifest) -> Vec<String> {
         Details::Sweep(_) if m.factors.len() == 1 => vec!["sweep".to_string()],
         Details::Sweep(d) if m.factors.len() == 2 && d.design == "grid" => PLOT_METRICS.iter().map(|m| format!("heatmap_{m}")).collect(),
         Details::Sweep(_) => vec![],
+        Details::Sensitivity(d) if d.method == "sobol" && d.second_order => vec!["sensitivity".to_string(), "sensitivity_s2".to_string()],
         Details::Sensitivity(_) => vec!["sensitivity".to_string()],
         Details::Calibrate(_) => crate::calibrate::PLOTS.iter().map(|s| s.to_string()).collect(),
     }

@@ -204,15 +204,24 @@ impl SensitivityReport {
         }
     }
 
+    /// The second-order indices of every pair of parameters `(a, b)`, `a < b`, in the order of
+    /// the parameters, as `(a, b, S2, low, high)` (empty without second-order indices): the rows
+    /// of `sensitivity_s2.csv`.
+    pub fn pairs(&self) -> Vec<(usize, usize, f64, f64, f64)> {
+        let Indices::Sobol(ix) = &self.indices else { return Vec::new() };
+        let (Some(s2), Some(lo), Some(hi)) = (&ix.s2, &ix.s2_low, &ix.s2_high) else { return Vec::new() };
+        let k = self.factors.len();
+        (0..k).flat_map(|a| (a + 1..k).map(move |b| (a, b, s2[a][b], lo[a][b], hi[a][b]))).collect()
+    }
+
     /// `sensitivity_s2.csv` (Sobol' with second-order indices only): scenario, seed, metric,
-    /// parameter_a, parameter_b, S2. A file of its own, so every table has one header.
+    /// parameter_a, parameter_b, S2 and its bootstrap interval. A file of its own, so every table
+    /// has one header.
     pub fn s2_csv(&self, m: &ExperimentManifest) -> String {
         let f = &self.factors;
-        let mut t = Table::new(["scenario", "seed", "metric", "parameter_a", "parameter_b", "S2"]);
-        if let Indices::Sobol(ix) = &self.indices {
-            for (a, b, x) in ix.s2.iter().flat_map(|s2| (0..f.len()).flat_map(move |a| (a + 1..f.len()).map(move |b| (a, b, s2[a][b])))) {
-                t.row([super::scenario_name(m), m.seed.to_string(), self.metric.clone(), f[a].clone(), f[b].clone(), num(x)]);
-            }
+        let mut t = Table::new(["scenario", "seed", "metric", "parameter_a", "parameter_b", "S2", "S2_ci_low", "S2_ci_high"]);
+        for (a, b, x, lo, hi) in self.pairs() {
+            t.row([super::scenario_name(m), m.seed.to_string(), self.metric.clone(), f[a].clone(), f[b].clone(), num(x), num(lo), num(hi)]);
         }
         t.into_string()
     }
@@ -236,6 +245,17 @@ impl SensitivityReport {
                         "  {:<32} {:>7.3} [{:>5.2},{:>5.2}] {:>7.3} [{:>5.2},{:>5.2}]",
                         f[i], ix.s1[i], ix.s1_low[i], ix.s1_high[i], ix.st[i], ix.st_low[i], ix.st_high[i]
                     );
+                }
+                let pairs = self.pairs();
+                if !pairs.is_empty() {
+                    let name = |a: usize, b: usize| format!("{} x {}", f[a], f[b]);
+                    let width = pairs.iter().map(|&(a, b, ..)| name(a, b).len()).max().unwrap_or(0).max(32);
+                    let _ = writeln!(out, "Second-order indices S2 (interactions of pairs), ranked:");
+                    let _ = writeln!(out, "  {:<width$} {:>20}", "pair", "S2 [95%]");
+                    for j in crate::plot::ranked(&pairs.iter().map(|p| p.2).collect::<Vec<_>>()) {
+                        let (a, b, x, lo, hi) = pairs[j];
+                        let _ = writeln!(out, "  {:<width$} {:>7.3} [{:>5.2},{:>5.2}]", name(a, b), x, lo, hi);
+                    }
                 }
             }
             Indices::Morris(ix) => {
@@ -286,6 +306,29 @@ impl SensitivityReport {
                     st: bars(&ix.st, &ix.st_low, &ix.st_high),
                 };
                 plot::sobol_figure(&stem, &fig)?;
+                let pairs = self.pairs();
+                if !pairs.is_empty() {
+                    // The pairs ranked by S2 as printed, each named by both parameters' labels.
+                    let order = crate::plot::ranked(&pairs.iter().map(|p| p.2).collect::<Vec<_>>());
+                    let name = |i: usize| plot::labels::param_label(&f[i]);
+                    let bars = order
+                        .into_iter()
+                        .map(|j| {
+                            let (a, b, x, lo, hi) = pairs[j];
+                            Bar { label: format!("{} × {}", name(a), name(b)), mean: x, low: lo, high: hi }
+                        })
+                        .collect();
+                    let mut info =
+                        info(format!("Second-order Sobol' indices of {metric}: interactions of pairs"), plot::Interval::Bootstrap95);
+                    info.notes.push(format!("N = {}", self.samples));
+                    let fig = plot::BarFigure {
+                        info,
+                        y_label: "S2 (share of variance from the pair's interaction)".into(),
+                        bars,
+                        y_range: plot::YRange::Auto,
+                    };
+                    plot::bar_figure(&plot_path(staging, "sensitivity_s2")?, &fig)?;
+                }
             }
             Indices::Morris(ix) => {
                 let fig = plot::MorrisFigure {
