@@ -10,4 +10,5 @@ mod hardening;
 mod integrity;
 mod library;
 mod python;
+mod readme;
 mod tables;
