@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import io
 import json
 import numbers
 import os
@@ -35,6 +36,7 @@ __all__ = [
     "sweep",
     "sensitivity",
     "evaluate",
+    "calibrate",
     "Replication",
     "params",
     "metrics",
@@ -43,6 +45,7 @@ __all__ = [
     "SweepResult",
     "SensitivityResult",
     "EvaluateResult",
+    "CalibrationResult",
     "CadresimError",
     "ScenarioError",
     "SpecError",
@@ -477,6 +480,119 @@ def evaluate(
         raise SpecError(f"points: expected a table of points (2-D), got {array.ndim} dimensions")
     out = _cadresim.evaluate(_scenario(scenario, overrides, kwargs), names, array.tolist(), reps, seed, threads)
     return SweepResult(rows=_frame(out["rows"], backend), summary=_frame(out["summary"], backend), manifest=json.loads(out["manifest"]))
+
+
+def _csv_frame(text: str, backend: str) -> Any:
+    """One of the library's CSV tables (the text of the file the CLI writes) as a DataFrame,
+    every number read exactly (pandas with its round-trip parser)."""
+    if backend == "polars":
+        import polars as pl
+
+        return pl.read_csv(io.StringIO(text))
+    if backend not in ("pandas", "numpy"):
+        raise SpecError(f"backend {backend!r}: expected pandas, polars or numpy")
+    import pandas as pd
+
+    # pandas before 3 parses floats with a fast, inexact routine unless asked for round trips;
+    # from 3 on that is the default and the argument is deprecated.
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    df = pd.read_csv(io.StringIO(text), **exact)
+    return {c: df[c].to_numpy() for c in df.columns} if backend == "numpy" else df
+
+
+@dataclass
+class CalibrationResult:
+    """What :func:`calibrate` returns (the tables of ``cadresim calibrate``'s directory).
+
+    Attributes:
+        points: one row per design point and pattern: the point's parameter values, whether
+            every pattern holds there (``accepted``), the pattern's ``status`` and the paired
+            difference it was judged by, with its interval (``calibration_points.csv``).
+        patterns: per pattern, at how many points it holds, fails, is undecided or undefined,
+            and the shares (``calibration_patterns.csv``).
+        region: per parameter, its range and the quantiles of the accepted points
+            (``calibration_region.csv``).
+        binding: per pattern, at how many points it is the only one missing
+            (``calibration_binding.csv``).
+        effects: per scenario and metric, the difference from the baseline scenario over the
+            accepted points: quantiles (``calibration_effects.csv``).
+        rows: one row per design point, scenario and replication with every metric.
+        markdown: the printed report (``calibration.md``).
+        manifest: the experiment's manifest.
+    """
+
+    points: Any
+    patterns: Any
+    region: Any
+    binding: Any
+    effects: Any
+    rows: Any
+    markdown: str
+    manifest: Dict[str, Any]
+
+
+def _shipped_patterns(name: str) -> Optional[str]:
+    folder = resources.files(__name__) / "patterns"
+    path = folder / f"{name}.toml"
+    return str(path) if path.is_file() else None
+
+
+def calibrate(
+    params: Union[Mapping[str, Sequence[float]], Sequence[str]],
+    patterns: Union[str, "os.PathLike[str]"] = "study",
+    *,
+    samples: int = 256,
+    design: str = "sobol",
+    effects: Sequence[str] = ("s", "blame_ratio"),
+    scenarios: Optional[Mapping[str, Union[str, "os.PathLike[str]"]]] = None,
+    reps: int = 20,
+    seed: int = 1,
+    threads: Optional[int] = None,
+    overrides: Optional[Mapping[str, Value]] = None,
+    backend: str = "pandas",
+    **kwargs: Value,
+) -> CalibrationResult:
+    """Pattern-oriented calibration (like ``cadresim calibrate``): the scenarios of a pattern
+    file at every point of a design over the parameter box, each pattern judged at each point
+    with paired intervals under common random numbers.
+
+    Args:
+        params: the box, ``{"errors.q": (0.005, 0.1), ...}`` or ``["errors.q=0.005:0.1", ...]``;
+            each point sets them in every scenario (an inspection level's parameter only where
+            that level exists).
+        patterns: ``"study"`` (the study's patterns shipped with the package, over the shipped
+            scenarios) or the path of a pattern file (its scenario paths are relative to it).
+        samples: design points; ``design`` is ``"sobol"`` (scrambled Sobol') or ``"lhs"``.
+        effects: metrics whose reform effects are summarised over the accepted region.
+        scenarios: further ``{name: file}`` scenarios the patterns do not mention.
+        reps: replications per point and scenario (at least 2).
+        overrides, kwargs: set in every scenario before the design's values, e.g.
+            ``population__townships=20``.
+    """
+    path = _shipped_patterns(str(patterns)) if isinstance(patterns, str) else None
+    extra = [(str(n), str(f)) for n, f in (scenarios or {}).items()]
+    out = _cadresim.calibrate(
+        str(path or os.fspath(patterns)),
+        _factor_texts(params, "params"),
+        design,
+        samples,
+        list(effects),
+        extra,
+        _overrides(overrides, kwargs),
+        reps,
+        seed,
+        threads,
+    )
+    return CalibrationResult(
+        points=_csv_frame(out["points"], backend),
+        patterns=_csv_frame(out["patterns"], backend),
+        region=_csv_frame(out["region"], backend),
+        binding=_csv_frame(out["binding"], backend),
+        effects=_csv_frame(out["effects"], backend),
+        rows=_frame(out["rows"], backend),
+        markdown=out["markdown"],
+        manifest=json.loads(out["manifest"]),
+    )
 
 
 class Replication:

@@ -70,6 +70,18 @@ def evaluate(
     seed: int,
     threads: Optional[int] = None,
 ) -> Dict[str, object]: ...
+def calibrate(
+    patterns: Path,
+    params: Sequence[str],
+    design: str,
+    samples: int,
+    effects: Sequence[str],
+    scenarios: Sequence[Tuple[str, Path]],
+    overrides: Overrides,
+    reps: int,
+    seed: int,
+    threads: Optional[int] = None,
+) -> Dict[str, object]: ...
 def params() -> Table: ...
 def metric_list() -> Table: ...
 def version() -> Tuple[str, str]: ...

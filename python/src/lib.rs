@@ -18,7 +18,8 @@ use cadresim::metrics::{self, METRICS};
 use cadresim::report::sensitivity::Indices;
 use cadresim::report::{self, ExperimentReport};
 use cadresim::spec::{
-    parse_factors, CompareSpec, Design, EvaluateSpec, Method, RunSpec, Runs, ScenarioSource, ScenarioSpec, SensitivitySpec, SweepSpec,
+    parse_factors, CalibrateSpec, CalibrationDesign, CompareSpec, Design, EvaluateSpec, Method, RunSpec, Runs, ScenarioSource,
+    ScenarioSpec, SensitivitySpec, SweepSpec,
 };
 use cadresim::{CancelToken, Error, Job, NoProgress, SpecError};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError};
@@ -471,8 +472,16 @@ fn experiment(py: Python<'_>, exp: Experiment) -> PyResult<PyObject> {
             d.set_item("indices", ix.into_py(py)?)?;
             d.set_item("s2", s2.map(|f| f.into_py(py)).transpose()?)?;
         }
-        // The Python package has no calibrate entry point yet; its report is the Markdown.
-        ExperimentReport::Calibrate(r) => d.set_item("markdown", r.markdown())?,
+        // The calibration's tables as the CSV text its files hold (the package reads them with
+        // the DataFrame library's CSV reader), so that both are the same by construction.
+        ExperimentReport::Calibrate(r) => {
+            d.set_item("markdown", r.markdown())?;
+            d.set_item("points", r.points_csv())?;
+            d.set_item("patterns", r.patterns_csv())?;
+            d.set_item("region", r.region_csv())?;
+            d.set_item("binding", r.binding_csv())?;
+            d.set_item("effects", r.effects_csv())?;
+        }
     }
     Ok(d.into_any().unbind())
 }
@@ -543,6 +552,45 @@ fn sensitivity(
         other => return Err(to_py(py, SpecError::new("method", Some(other.to_string()), "expected morris or sobol").into())),
     };
     let spec = SensitivitySpec { scenario: scenario.spec(), method, params, metric, samples, bootstrap, runs: runs(reps, seed, threads) };
+    let exp = spec.prepare().map_err(|e| to_py(py, e))?;
+    experiment(py, exp)
+}
+
+/// `calibrate`: the scenarios of a pattern file at every point of a Sobol' or Latin hypercube
+/// design over `PATH=LO:HI` factors, each pattern judged at each point.
+#[pyfunction]
+#[pyo3(signature = (patterns, params, design, samples, effects, scenarios, overrides, reps, seed, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn calibrate(
+    py: Python<'_>,
+    patterns: std::path::PathBuf,
+    params: Vec<String>,
+    design: &str,
+    samples: usize,
+    effects: Vec<String>,
+    scenarios: Vec<(String, std::path::PathBuf)>,
+    overrides: Vec<(String, String)>,
+    reps: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<PyObject> {
+    let params = parse_factors("param", &params, false).map_err(|e| to_py(py, e.into()))?;
+    let design = match design {
+        "sobol" => CalibrationDesign::Sobol,
+        "lhs" => CalibrationDesign::Lhs,
+        other => return Err(to_py(py, SpecError::new("design", Some(other.to_string()), "expected sobol or lhs").into())),
+    };
+    let spec = CalibrateSpec {
+        patterns,
+        extra_scenarios: scenarios,
+        overrides,
+        override_label: "overrides".into(),
+        params,
+        design,
+        samples,
+        effects,
+        runs: runs(reps, seed, threads),
+    };
     let exp = spec.prepare().map_err(|e| to_py(py, e))?;
     experiment(py, exp)
 }
@@ -696,6 +744,7 @@ fn _cadresim(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(sweep, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(params, m)?)?;
     m.add_function(wrap_pyfunction!(metric_list, m)?)?;

@@ -223,3 +223,35 @@ def test_keyboard_interrupt_cancels_the_work():
         signal.signal(signal.SIGINT, previous)
     # The process goes on working afterwards.
     assert len(cs.run("status_quo_veto", reps=1, overrides=SMALL).periods) == 12
+
+
+def test_calibrate_equals_the_cli_tables(cli, tmp_path):
+    box = ["--param", "regime.exempt=0:1", "--param", "errors.q=0.005:0.1"]
+    cli("calibrate", "--patterns", REPO / "patterns" / "study.toml", *box, "--samples", 4, "--reps", 2, "--quiet", "--out", tmp_path / "ca", *sets())
+    res = cs.calibrate({"regime.exempt": (0, 1), "errors.q": (0.005, 0.1)}, samples=4, reps=2, overrides=SMALL)
+    for name in ["points", "patterns", "region", "binding", "effects"]:
+        same(getattr(res, name), read(tmp_path / "ca" / f"calibration_{name}.csv"))
+    same(res.rows, read(tmp_path / "ca" / "calibration_runs.csv"))
+    # The report names the pattern file it read: the package's copy here, the repository's there.
+    shipped = str(cs._shipped_patterns("study"))
+    assert res.markdown.replace(shipped, str(REPO / "patterns" / "study.toml")) == (tmp_path / "ca" / "calibration.md").read_text()
+    assert res.manifest["command"] == "calibrate"
+    # The shipped pattern file is the repository's, as are the shipped scenarios it names.
+    pl = cs.calibrate(["regime.exempt=0:1"], patterns=REPO / "patterns" / "study.toml", samples=2, reps=2, backend="polars", overrides=SMALL)
+    assert pl.points.shape[0] == 2 * res.patterns.shape[0]
+
+
+def test_calibrate_errors_name_the_argument():
+    with pytest.raises(cs.SpecError, match="reps"):
+        cs.calibrate({"regime.exempt": (0, 1)}, samples=2, reps=1, overrides=SMALL)
+    with pytest.raises(cs.SpecError, match="design"):
+        cs.calibrate({"regime.exempt": (0, 1)}, samples=2, design="grid", reps=2, overrides=SMALL)
+    with pytest.raises(cs.CadresimError, match="missing.toml"):
+        cs.calibrate({"regime.exempt": (0, 1)}, patterns="missing.toml", samples=2, reps=2)
+
+
+def test_shipped_files_are_the_repositorys():
+    package = REPO / "python" / "cadresim"
+    for f in sorted((REPO / "scenarios").glob("*.toml")):
+        assert (package / "scenarios" / f.name).read_bytes() == f.read_bytes(), f"python/cadresim/scenarios/{f.name} differs"
+    assert (package / "patterns" / "study.toml").read_bytes() == (REPO / "patterns" / "study.toml").read_bytes()
