@@ -350,5 +350,11 @@ pub fn verify(settings: &crate::verify::Settings, threads: Option<usize>, job: J
 /// The list of output metrics, one per line.
 pub fn metrics_listing() -> String {
     let w = crate::metrics::METRICS.iter().map(|m| m.name.len()).max().unwrap_or(10);
-    crate::metrics::METRICS.iter().map(|m| format!("{:w$}  {}\n", m.name, m.doc)).collect()
+    crate::metrics::METRICS
+        .iter()
+        .map(|m| match m.undefined {
+            Some(u) => format!("{:w$}  {} (undefined when {})\n", m.name, m.doc, u.when),
+            None => format!("{:w$}  {}\n", m.name, m.doc),
+        })
+        .collect()
 }

@@ -144,11 +144,30 @@ pub struct Metric {
     pub doc: &'static str,
     /// Value from an accumulator (NaN where undefined, e.g. a ratio with no denominator).
     pub eval: fn(&Accum) -> f64,
+    /// When the value can be undefined (NaN) by definition, and why; `None` for a metric that is
+    /// always a finite number.
+    pub undefined: Option<Undefined>,
+}
+
+/// Why a metric can be undefined (NaN), and a metric defined where it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Undefined {
+    /// The condition, e.g. "nobody works (s + m = 0)".
+    pub when: &'static str,
+    /// A metric defined there instead, for analyses that need a value everywhere.
+    pub instead: Option<&'static str>,
+}
+
+impl Metric {
+    /// The metric, undefined (NaN) `when` the condition holds; `instead` is defined there.
+    const fn undefined(self, when: &'static str, instead: Option<&'static str>) -> Metric {
+        Metric { undefined: Some(Undefined { when, instead }), ..self }
+    }
 }
 
 macro_rules! metric {
     ($name:expr, $label:expr, $doc:expr, $f:expr) => {
-        Metric { name: $name, label: $label, doc: $doc, eval: $f }
+        Metric { name: $name, label: $label, doc: $doc, eval: $f, undefined: None }
     };
 }
 
@@ -160,7 +179,8 @@ pub static METRICS: &[Metric] = &[
     metric!("formalism", "formalism index m/(s+m)", "formalism index: total materials over total work m/(s+m)", |a| Accum::ratio(
         a.m,
         a.s + a.m
-    )),
+    ))
+    .undefined("nobody works (s + m = 0)", Some("m")),
     metric!("share_avoiders", "share of avoiders (s < 0.25)", "share of avoiders (s below output.avoider_below)", |a| a.per(a.avoiders)),
     metric!("share_minimal", "share of minimal cadres", "share of minimal cadres (between the thresholds)", |a| a.per(a.minimal)),
     metric!(
@@ -195,14 +215,17 @@ pub static METRICS: &[Metric] = &[
     metric!("sanction_rate_diligent", "share sanctioned", "sanction rate among diligent cadres", |a| Accum::ratio(
         a.sanctioned_diligent,
         a.diligent
-    )),
+    ))
+    .undefined("there are no diligent cadres", Some("blame_difference")),
     metric!("sanction_rate_avoiders", "share sanctioned", "sanction rate among avoiders", |a| Accum::ratio(
         a.sanctioned_avoiders,
         a.avoiders
-    )),
+    ))
+    .undefined("there are no avoiders", Some("blame_difference")),
     metric!("sanction_rate_minimal", "share sanctioned", "sanction rate among minimal cadres (between the thresholds)", |a| {
         Accum::ratio(a.sanctioned - a.sanctioned_diligent - a.sanctioned_avoiders, a.minimal)
-    }),
+    })
+    .undefined("there are no minimal cadres", Some("sanction_rate")),
     metric!(
         "blame_difference",
         "blame difference (diligent - avoiders)",
@@ -215,7 +238,8 @@ pub static METRICS: &[Metric] = &[
     ),
     metric!("blame_ratio", "blame ratio (diligent / avoiders)", "sanction rate of diligent cadres over that of avoiders", |a| {
         Accum::ratio(Accum::ratio(a.sanctioned_diligent, a.diligent), Accum::ratio(a.sanctioned_avoiders, a.avoiders))
-    }),
+    })
+    .undefined("there are no diligent cadres or no avoiders, or no avoider is sanctioned", Some("blame_difference")),
     metric!("promotions", "promotions per cadre", "promotions per cadre and period", |a| a.per(a.promoted)),
     metric!("promotion_effort_corr", "correlation", "correlation of being promoted with substantive work", |a| Accum::corr(
         a.n,
@@ -224,7 +248,8 @@ pub static METRICS: &[Metric] = &[
         a.promoted_s,
         a.promoted,
         a.s2
-    )),
+    ))
+    .undefined("nobody (or everybody) is promoted", Some("promotions")),
     metric!("promotion_ability_corr", "correlation", "correlation of being promoted with ability", |a| Accum::corr(
         a.n,
         a.promoted,
@@ -232,7 +257,8 @@ pub static METRICS: &[Metric] = &[
         a.promoted_ability,
         a.promoted,
         a.ability2
-    )),
+    ))
+    .undefined("nobody (or everybody) is promoted", Some("promotions")),
     metric!("inspection_burden", "inspection time (share of time)", "mean time spent on inspection visits", |a| a.per(a.inspection_time)),
     metric!("load", "time load L", "mean time load s + m + inspection time", |a| a.per(a.load)),
     metric!("utility", "utility", "mean realised utility", |a| a.per(a.utility)),
@@ -309,6 +335,24 @@ mod tests {
         assert!(((metric("promotion_effort_corr").unwrap().eval)(&a) - 1.0).abs() < 1e-12);
         let none = Accum { n: 4.0, s: 2.0, s2: 2.0, ..Default::default() };
         assert!((metric("promotion_effort_corr").unwrap().eval)(&none).is_nan());
+    }
+
+    /// The registry's `undefined` is exact: a metric marked undefined is NaN for a population
+    /// where its condition holds (nobody works, nobody is sanctioned or promoted, an empty effort
+    /// class), and every other metric is finite there, as for any population with cadres.
+    #[test]
+    fn metrics_marked_undefined_are_exactly_those_that_can_be_nan() {
+        let idle = Accum { n: 10.0, ..Default::default() };
+        let busy = Accum { n: 10.0, s: 5.0, s2: 3.0, m: 2.0, diligent: 4.0, sanctioned: 1.0, sanctioned_diligent: 1.0, ..Default::default() };
+        for m in METRICS {
+            let nan = [&idle, &busy].iter().any(|a| (m.eval)(a).is_nan());
+            assert_eq!(nan, m.undefined.is_some(), "{}: NaN here {nan}, marked undefined {:?}", m.name, m.undefined);
+            assert!([&idle, &busy].iter().all(|a| !(m.eval)(a).is_infinite()), "{} is infinite", m.name);
+            if let Some(alt) = m.undefined.and_then(|u| u.instead) {
+                let alt = metric(alt).expect("the alternative is a metric");
+                assert!(alt.undefined.is_none() && [&idle, &busy].iter().all(|a| (alt.eval)(a).is_finite()), "{}", m.name);
+            }
+        }
     }
 
     #[test]

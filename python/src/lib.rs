@@ -718,13 +718,15 @@ fn params(py: Python<'_>) -> PyResult<PyObject> {
     f.into_py(py)
 }
 
-/// Every output metric: name, label, meaning.
+/// Every output metric: name, label, meaning, and when it is undefined (NaN).
 #[pyfunction]
 fn metric_list(py: Python<'_>) -> PyResult<PyObject> {
     let mut f = Frame::default();
     f.push("metric", Col::S(METRICS.iter().map(|m| m.name.to_string()).collect()));
     f.push("label", Col::S(METRICS.iter().map(|m| m.label.to_string()).collect()));
     f.push("meaning", Col::S(METRICS.iter().map(|m| m.doc.to_string()).collect()));
+    // Empty for a metric that is always a finite number.
+    f.push("undefined_when", Col::S(METRICS.iter().map(|m| m.undefined.map_or(String::new(), |u| u.when.to_string())).collect()));
     f.into_py(py)
 }
 

@@ -156,6 +156,8 @@ def test_params_and_metrics_listings():
     assert (p.meaning.str.len() > 0).all()
     m = cs.metrics()
     assert {"s", "formalism", "blame_ratio"} <= set(m.metric)
+    undefined = m.set_index("metric").undefined_when
+    assert undefined["blame_ratio"].startswith("there are no diligent cadres") and undefined["s"] == ""
     assert list(m.metric) == list(cs.run("status_quo_veto", reps=1, overrides=SMALL).periods.columns[4:])
 
 

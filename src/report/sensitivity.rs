@@ -64,18 +64,9 @@ pub(super) struct Builder<'m> {
 /// Why a metric can be undefined for a run, and a metric defined wherever it is not (if there is
 /// one that answers nearly the same question).
 pub fn undefined_because(metric: &str) -> (&'static str, Option<&'static str>) {
-    match metric {
-        "blame_ratio" => {
-            ("it needs diligent cadres and avoiders some of whom were sanctioned, in the end-of-run window", Some("blame_difference"))
-        }
-        "sanction_rate_diligent" => ("there were no diligent cadres in the end-of-run window", Some("blame_difference")),
-        "sanction_rate_avoiders" => ("there were no avoiders in the end-of-run window", Some("blame_difference")),
-        "sanction_rate_minimal" => ("there were no minimal cadres in the end-of-run window", Some("sanction_rate")),
-        "formalism" => ("nobody worked (s + m = 0)", Some("m")),
-        "promotion_effort_corr" | "promotion_ability_corr" => {
-            ("nobody (or everybody) was promoted in the end-of-run window", Some("promotions"))
-        }
-        _ => ("its value is not a finite number", None),
+    match crate::metrics::metric(metric).and_then(|m| m.undefined) {
+        Some(u) => (u.when, u.instead),
+        None => ("its value is not a finite number", None),
     }
 }
 
@@ -91,7 +82,7 @@ pub fn undefined_metric_message(metric: &str, m: &ExperimentManifest, point: usi
         Some(a) => format!("use {{metric}} {a}, which is defined there"),
         None => "choose a metric defined everywhere in the ranges (e.g. s, output, blame_difference)".to_string(),
     };
-    format!("metric {metric} is undefined (NaN) at design point {point} ({}), rep {rep}: {why}; {instead}", values.join(", "))
+    format!("metric {metric} is undefined (NaN) at design point {point} ({}), rep {rep}: {why}, in the end-of-run window; {instead}", values.join(", "))
 }
 
 impl<'m> Builder<'m> {

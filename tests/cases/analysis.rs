@@ -33,7 +33,7 @@ fn issue12_an_undefined_metric_names_the_point_and_the_defined_alternative() {
     let args = sensitivity_args(&morris_for("blame_ratio"), "out", NO_AVOIDERS);
     let stderr = error_line(&dir, &args);
     let expected = "error: metric blame_ratio is undefined (NaN) at design point 0 (regime.penalty = 1.3333333333333333, regime.exempt = 0.0), rep 0: \
-it needs diligent cadres and avoiders some of whom were sanctioned, in the end-of-run window; use --metric blame_difference, which is defined there \
+there are no diligent cadres or no avoiders, or no avoider is sanctioned, in the end-of-run window; use --metric blame_difference, which is defined there \
 (the runs in out are kept, so that rerun simulates nothing)\n";
     eqnice!(expected, stderr);
     assert!(!dir.join("out/manifest.json").exists(), "a failed analysis committed results");

@@ -14,17 +14,12 @@ use cadresim::scenario::Scenario;
 
 use crate::util::{scenario, Dir};
 
-/// Metrics that are undefined by definition for some populations (a ratio or a correlation with
-/// nothing to divide by); they are NaN there. Every other metric is always a finite number.
-pub const MAY_BE_NAN: &[&str] = &[
-    "formalism",
-    "sanction_rate_diligent",
-    "sanction_rate_avoiders",
-    "sanction_rate_minimal",
-    "blame_ratio",
-    "promotion_effort_corr",
-    "promotion_ability_corr",
-];
+/// Whether a metric may be undefined (NaN) by definition for some populations (a ratio or a
+/// correlation with nothing to divide by), as the metric registry says; every other metric is
+/// always a finite number.
+pub fn may_be_nan(name: &str) -> bool {
+    cadresim::metrics::metric(name).is_some_and(|m| m.undefined.is_some())
+}
 
 /// A tiny population: 1 county × 2 townships × 3 cadres × 3 periods.
 pub const TINY: &[(&str, &str)] = &[
@@ -45,7 +40,7 @@ fn pairs(sets: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Runs one replication of `s` and requires every metric of every period to be finite, except
-/// the [`MAY_BE_NAN`] metrics, which may also be NaN (never infinite). `what` names the case.
+/// the [`may_be_nan`] metrics, which may also be NaN (never infinite). `what` names the case.
 pub fn assert_runs_finite(s: &Scenario, what: &str) {
     let params = s.params().unwrap_or_else(|e| panic!("{what}: check failed: {e}"));
     let model = engine::Model::new(params);
@@ -53,7 +48,7 @@ pub fn assert_runs_finite(s: &Scenario, what: &str) {
     for (t, p) in runs[0].periods.iter().enumerate() {
         for acc in std::iter::once(&p.total).chain(&p.counties) {
             for (m, x) in METRICS.iter().zip(evaluate(acc)) {
-                let ok = x.is_finite() || (x.is_nan() && MAY_BE_NAN.contains(&m.name));
+                let ok = x.is_finite() || (x.is_nan() && may_be_nan(m.name));
                 assert!(ok, "{what}: period {}: {} = {x}", t + 1, m.name);
             }
         }
@@ -61,7 +56,7 @@ pub fn assert_runs_finite(s: &Scenario, what: &str) {
 }
 
 /// Every CSV file in `dir` holds only finite numbers where a number belongs: a cell that reads
-/// as a number is finite, except NaN for a [`MAY_BE_NAN`] metric (as a column, or as the row's
+/// as a number is finite, except NaN for a [`may_be_nan`] metric (as a column, or as the row's
 /// `metric`) and for the spread of a statistic over fewer than two replications. `inf` never.
 pub fn assert_csv_finite(dir: &Path) {
     let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
@@ -78,14 +73,14 @@ pub fn assert_csv_finite(dir: &Path) {
         for (i, line) in lines.enumerate() {
             let cells: Vec<&str> = line.split(',').collect();
             assert_eq!(cells.len(), header.len(), "{} row {}: {line}", path.display(), i + 2);
-            let row_metric_may_be_nan = cells.iter().any(|c| MAY_BE_NAN.contains(c));
+            let row_metric_may_be_nan = cells.iter().any(|c| may_be_nan(c));
             let n_small = header.iter().position(|h| *h == "n").and_then(|k| cells[k].parse::<f64>().ok()).is_some_and(|n| n < 2.0);
             for (h, c) in header.iter().zip(&cells) {
                 let lower = c.to_ascii_lowercase();
                 assert!(!lower.contains("inf"), "{} row {} column {h}: {c}", path.display(), i + 2);
                 if let Ok(x) = c.parse::<f64>() {
                     let spread = matches!(*h, "sd" | "ci_low" | "ci_high") && n_small;
-                    let ok = x.is_finite() || (x.is_nan() && (MAY_BE_NAN.contains(h) || row_metric_may_be_nan || spread));
+                    let ok = x.is_finite() || (x.is_nan() && (may_be_nan(h) || row_metric_may_be_nan || spread));
                     assert!(ok, "{} row {} column {h}: {c}", path.display(), i + 2);
                 }
             }
