@@ -343,7 +343,8 @@ mod tests {
     #[test]
     fn metrics_marked_undefined_are_exactly_those_that_can_be_nan() {
         let idle = Accum { n: 10.0, ..Default::default() };
-        let busy = Accum { n: 10.0, s: 5.0, s2: 3.0, m: 2.0, diligent: 4.0, sanctioned: 1.0, sanctioned_diligent: 1.0, ..Default::default() };
+        let busy =
+            Accum { n: 10.0, s: 5.0, s2: 3.0, m: 2.0, diligent: 4.0, sanctioned: 1.0, sanctioned_diligent: 1.0, ..Default::default() };
         for m in METRICS {
             let nan = [&idle, &busy].iter().any(|a| (m.eval)(a).is_nan());
             assert_eq!(nan, m.undefined.is_some(), "{}: NaN here {nan}, marked undefined {:?}", m.name, m.undefined);

@@ -193,8 +193,6 @@ fn named_once<'a>(field: &'static str, paths: impl Iterator<Item = &'a str>, mes
 /// sweep of `status_quo_veto` peaks at 459 MB.
 pub const POINT_BYTES: u64 = 24 << 10;
 
-/// Builds one design point per row of `values` from `base`, after checking that they fit in the
-/// memory available.
 /// Refuses a design whose `points` experiment points would not fit in half the available memory
 /// (about [`POINT_BYTES`] each), with `error` making the message from the need and what is
 /// available.
@@ -206,17 +204,23 @@ fn check_points_memory(points: u64, error: impl FnOnce(u64, u64) -> SpecError) -
     }
 }
 
-fn points(base: &Scenario, factors: &[Factor], values: Vec<Vec<f64>>, what: &str, field: &'static str) -> Result<Vec<Point>, Error> {
+/// Builds one design point per row of `values` from `base`, after checking that the factors
+/// name only inspection levels the scenario has and that the points fit in the memory available;
+/// `field` and `text` name a factor in errors as the user gave it (the flag, and the factor as
+/// written after it).
+fn points(
+    base: &Scenario,
+    factors: &[Factor],
+    values: Vec<Vec<f64>>,
+    what: &str,
+    field: &'static str,
+    text: fn(&Factor) -> String,
+) -> Result<Vec<Point>, Error> {
     // A factor of an inspection level the scenario lacks would add that level at every point (a
     // mistyped name, or a level of another scenario): refused up front, naming the factor.
     for f in factors {
         if let Err(e) = base.resolved.check_level_exists(&f.path, &crate::params::Origin::Default) {
-            let text = match field {
-                "params" => f.path.clone(),
-                "vary" => f.text(true),
-                _ => f.text(false),
-            };
-            return Err(SpecError::new(field, Some(text), format!("{} {}", e.field, e.message)).into());
+            return Err(SpecError::new(field, Some(text(f)), format!("{} {}", e.field, e.message)).into());
         }
     }
     check_points_memory(values.len() as u64, |need, available| {
@@ -301,7 +305,7 @@ impl SweepSpec {
                 latin_hypercube(&self.vary, samples, self.runs.seed)
             }
         };
-        let points = points(&base, &self.vary, values, "design point", "vary")?;
+        let points = points(&base, &self.vary, values, "design point", "vary", |f| f.text(true))?;
         let (design, samples) = match self.design {
             Design::Grid => ("grid", None),
             Design::Lhs { samples } => ("lhs", Some(samples)),
@@ -363,7 +367,7 @@ impl EvaluateSpec {
                 .into());
             }
         }
-        let points = points(&base, &factors, self.points.clone(), "design point", "params")?;
+        let points = points(&base, &factors, self.points.clone(), "design point", "params", |f| f.path.clone())?;
         let status_quo = status_quo(&base, self.params.iter().map(String::as_str));
         let details = SweepDetails { design: "external".into(), vary: self.params.clone(), samples: Some(self.points.len()), status_quo };
         Ok(Experiment::new(self.params.clone(), points, self.runs, Record::Window, Details::Sweep(details)))
@@ -442,7 +446,7 @@ impl SensitivitySpec {
         }
         let unit = self.unit_design()?;
         let values: Vec<Vec<f64>> = unit.iter().map(|u| self.params.iter().zip(u).map(|(f, &x)| f.at(x)).collect()).collect();
-        let points = points(&base, &self.params, values, "design point", "param")?;
+        let points = points(&base, &self.params, values, "design point", "param", |f| f.text(false))?;
         let (method, levels, second_order, design) = match self.method {
             Method::Sobol { second_order } => ("sobol", 4, second_order, "saltelli (scrambled Sobol')"),
             Method::Morris { levels } => ("morris", levels, false, "morris trajectories"),

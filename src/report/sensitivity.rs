@@ -82,7 +82,10 @@ pub fn undefined_metric_message(metric: &str, m: &ExperimentManifest, point: usi
         Some(a) => format!("use {{metric}} {a}, which is defined there"),
         None => "choose a metric defined everywhere in the ranges (e.g. s, output, blame_difference)".to_string(),
     };
-    format!("metric {metric} is undefined (NaN) at design point {point} ({}), rep {rep}: {why}, in the end-of-run window; {instead}", values.join(", "))
+    format!(
+        "metric {metric} is undefined (NaN) at design point {point} ({}), rep {rep}: {why}, in the end-of-run window; {instead}",
+        values.join(", ")
+    )
 }
 
 impl<'m> Builder<'m> {
