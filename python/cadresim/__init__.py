@@ -73,6 +73,11 @@ def _frame(table: List[Tuple[str, str, Any]], backend: str = "pandas") -> Any:
             cols[name] = np.frombuffer(data, dtype="<i8")
         else:
             cols[name] = data
+    return _from_columns(cols, backend)
+
+
+def _from_columns(cols: Dict[str, Any], backend: str) -> Any:
+    """Named columns as a pandas or polars DataFrame, or as they are (``backend="numpy"``)."""
     if backend == "polars":
         import polars as pl
 
@@ -484,20 +489,14 @@ def evaluate(
 
 def _csv_frame(text: str, backend: str) -> Any:
     """One of the library's CSV tables (the text of the file the CLI writes) as a DataFrame,
-    every number read exactly (pandas with its round-trip parser)."""
-    if backend == "polars":
-        import polars as pl
-
-        return pl.read_csv(io.StringIO(text))
-    if backend not in ("pandas", "numpy"):
-        raise SpecError(f"backend {backend!r}: expected pandas, polars or numpy")
+    every number read exactly (pandas' round-trip parser), then handed to :func:`_from_columns`."""
     import pandas as pd
 
     # pandas before 3 parses floats with a fast, inexact routine unless asked for round trips;
     # from 3 on that is the default and the argument is deprecated.
     exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
     df = pd.read_csv(io.StringIO(text), **exact)
-    return {c: df[c].to_numpy() for c in df.columns} if backend == "numpy" else df
+    return df if backend == "pandas" else _from_columns({c: df[c].to_numpy() for c in df.columns}, backend)
 
 
 @dataclass

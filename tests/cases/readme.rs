@@ -54,10 +54,9 @@ fn run(args: &[String]) {
 
 /// Rows of a CSV file as maps from column to value.
 fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(String::from)).collect()).collect()
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header: Vec<String> = r.headers().expect("a header").iter().map(String::from).collect();
+    r.records().map(|rec| header.iter().cloned().zip(rec.expect("a CSV row").iter().map(String::from)).collect()).collect()
 }
 
 fn num(row: &BTreeMap<String, String>, col: &str) -> f64 {
