@@ -1,17 +1,26 @@
 //! Rendering one figure to `<stem>.png` and `<stem>.svg`, atomically.
 //!
 //! Both images are rendered to temporary files next to the final ones
-//! (`<stem>.tmp-<pid>-<n>.png` / `.svg`: the bitmap encoder picks the format
-//! from the last extension), synced, and only then renamed into place. On
-//! any error the temporary files are removed.
+//! (`<stem>.tmp-<pid>-<n>.png` / `.svg`), synced, and only then renamed into
+//! place. On any error the temporary files are removed.
+//!
+//! The bitmap is drawn into memory and encoded here rather than by the
+//! bitmap backend, whose encoder uses the fastest (and least) compression:
+//! at zlib's default level the figures are a half to a third of the size (the
+//! calibration's scatter matrix of 512 points 1.8 MB against 0.57 MB, for
+//! 0.1 s more to encode it), which matters for a figure that goes into a
+//! paper, a repository or a web page. The best level saved only 4% more
+//! there, at twice the encoding time.
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{ColorType, ImageEncoder};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -94,13 +103,20 @@ pub(crate) fn render<F: Figure>(stem: &Path, fig: &F) -> Result<Vec<PathBuf>, Pl
     let mut temps = TempFiles(vec![tmp_png.clone(), tmp_svg.clone()]);
 
     // Creating the file first gives a clear I/O error for an unwritable
-    // directory; the bitmap backend then overwrites it.
-    File::create(&tmp_png).map_err(io_err(&tmp_png))?;
+    // directory before anything is drawn.
+    let file = File::create(&tmp_png).map_err(io_err(&tmp_png))?;
+    let mut pixels = vec![0u8; w as usize * h as usize * 3];
     guarded(|| {
-        let backend = CrispText(BitMapBackend::new(&tmp_png, (w, h)));
+        let backend = CrispText(BitMapBackend::with_buffer(&mut pixels, (w, h)));
         draw_on(backend.into_drawing_area(), fig)
     })?;
-    File::open(&tmp_png).and_then(|f| f.sync_all()).map_err(io_err(&tmp_png))?;
+    let mut out = BufWriter::new(file);
+    PngEncoder::new_with_quality(&mut out, CompressionType::Default, FilterType::Adaptive)
+        .write_image(&pixels, w, h, ColorType::Rgb8)
+        .map_err(|e| PlotError::Render(format!("encoding {}: {e}", png.display())))?;
+    let file = out.into_inner().map_err(|e| io_err(&tmp_png)(e.into_error()))?;
+    file.sync_all().map_err(io_err(&tmp_png))?;
+    drop(file);
 
     let mut text = String::new();
     guarded(|| draw_on(SVGBackend::with_string(&mut text, (w, h)).into_drawing_area(), fig))?;
